@@ -1,0 +1,28 @@
+"""Shared fixtures and the `--update-golden` flag for golden-file tests."""
+
+from __future__ import annotations
+
+import pytest
+
+import tracer
+from tracer.evaluate import Trace
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/* from the current renderer instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def seed() -> Trace:
+    return tracer.trace(tracer.example_spec("seed"))
+
+
+@pytest.fixture(scope="session")
+def seed_sequential() -> Trace:
+    return tracer.trace(tracer.example_spec("seed-sequential"))

@@ -1,0 +1,29 @@
+"""tracer: step-by-step backpropagation derivations with every intermediate number shown.
+
+    >>> import tracer
+    >>> trace = tracer.trace(tracer.example_spec("seed"))
+    >>> round(trace["dE_total/dw5"], 9)
+    0.082167041
+"""
+
+from __future__ import annotations
+
+from .errors import NumericError, SpecError, TracerError
+from .evaluate import Quantity, Trace, evaluate
+from .examples import EXAMPLES, example_spec, example_text
+from .render import render
+from .spec import LayerSpec, Spec, load_spec, parse_spec, spec_from_dict
+from .trace import SymbolicTrace, build_trace
+from .train import TrainingRun, train
+
+
+def trace(spec: Spec) -> Trace:
+    """Build the symbolic trace of `spec` and evaluate it."""
+    return evaluate(build_trace(spec))
+
+
+__all__ = [
+    "EXAMPLES", "LayerSpec", "NumericError", "Quantity", "Spec", "SpecError", "SymbolicTrace",
+    "Trace", "TracerError", "TrainingRun", "build_trace", "evaluate", "example_spec",
+    "example_text", "load_spec", "parse_spec", "render", "spec_from_dict", "trace", "train",
+]

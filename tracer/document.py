@@ -1,0 +1,259 @@
+"""The view model of a worked example: what the templates show, already formatted.
+
+Pure functions from an evaluated trace to frozen records of strings. Math is LaTeX (shared
+by the Markdown and LaTeX documents); free text is escaped for the target format here, so
+templates never see raw user text. Nothing here knows about jinja2 or files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from . import mathfmt, names
+from .escape import latex_text, markdown_text
+from .evaluate import Trace
+from .functions import LOSSES, OUT, TARGET, instantiate
+from .numbers import format_value
+from .trace import Kind, Stage, Term
+
+# A step whose one-line LaTeX source is longer than this is set on several aligned lines.
+WIDE_STEP = 140
+
+
+@dataclass(frozen=True)
+class Step:
+    """lhs = forms[0] = forms[1] = … = value. All strings are LaTeX math."""
+
+    name: str
+    lhs: str
+    forms: tuple[str, ...]
+    value: str
+
+    @property
+    def wide(self) -> bool:
+        """Set on aligned lines: long, or more than formula → numbers → value."""
+        length = len(self.lhs) + sum(len(f) for f in self.forms) + len(self.value)
+        return len(self.forms) > 2 or length > WIDE_STEP
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str  # escaped text; may be empty
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # forward, error, backward-output, backward-hidden, after
+    title: str  # escaped text
+    layer: str  # escaped layer name, or ""
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]  # math cells are LaTeX, text cells escaped
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything a template needs; documented for template authors in README."""
+
+    title: str
+    description: str
+    settings: tuple[Row, ...]  # (label text, value text)
+    loss_formula: str  # LaTeX: E_{total} = \sum_k ...
+    layers: tuple[Row, ...]  # (name, neurons, activation, bias text)
+    givens: tuple[Row, ...]  # (symbol LaTeX, value)
+    sections: tuple[Section, ...]
+    updates: tuple[Row, ...]  # (symbol LaTeX, old value, new value)
+    error_before: str
+    error_after: str
+    update_order: str
+    update_biases: bool
+
+
+def build_document(trace: Trace, fmt: str) -> Document:
+    """The view model for `fmt` ("md" or "tex")."""
+    escape = _ESCAPES[fmt]
+    spec = trace.symbolic.spec
+    context = _Context(trace)
+    total, after = trace[names.TOTAL_ERROR], trace[names.after(names.TOTAL_ERROR)]
+    return Document(
+        title=escape(spec.title),
+        description=escape(spec.description),
+        settings=_settings(trace, escape),
+        loss_formula=_loss_formula(spec.loss, spec.layers[-1].size),
+        layers=_layers(trace, escape),
+        givens=tuple(Row((t.latex, context.number(t.name))) for t in trace.symbolic
+                     if t.stage == Stage.GIVEN),
+        sections=_sections(context, escape),
+        updates=tuple(
+            Row((trace.symbolic[t.name].latex, context.number(t.name),
+                 context.number(names.updated(t.name))))
+            for t in trace.symbolic if names.updated(t.name) in trace.symbolic
+        ),
+        error_before=context.format(total),
+        error_after=context.format(after),
+        update_order=spec.update_order,
+        update_biases=spec.update_biases,
+    )
+
+
+_ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+
+
+class _Context:
+    """Formatted numbers and symbols of one trace, computed once."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.digits = trace.symbolic.spec.digits
+        terms = trace.symbolic.terms
+        self.symbols = {t.symbol: t.latex for t in terms}
+        self.numbers = {t.symbol: self.format(v) for t, v in zip(terms, trace.values, strict=True)}
+
+    def format(self, value: float) -> str:
+        return format_value(value, self.digits)
+
+    def number(self, name: str) -> str:
+        return self.format(self.trace[name])
+
+    def latex(self, expr: sp.Expr) -> str:
+        return mathfmt.latex(expr, self.symbols)
+
+    def step(self, term: Term) -> Step:
+        """formula → numbers substituted → value, with the chain rule and origin where known."""
+        assert term.formula is not None
+        value = self.number(term.name)
+        forms = []
+        if term.chain:
+            forms.append(r" \cdot ".join(self.trace.symbolic[n].latex for n in term.chain))
+        if term.derivation is not None:
+            wrt = self.symbols[term.derivation.wrt]
+            of = self.latex(term.derivation.of)
+            forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
+        forms.append(self.latex(term.formula))
+        substituted = mathfmt.substituted_latex(term.formula, self.numbers)
+        forms.append(substituted)
+        unique = tuple(f for i, f in enumerate(forms) if f not in forms[:i] and f != value)
+        return Step(term.name, term.latex, unique, value)
+
+
+def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
+    spec = trace.symbolic.spec
+    rows = [
+        ("Loss", spec.loss),
+        ("Learning rate", format_value(spec.learning_rate, spec.digits)),
+        ("Update order", spec.update_order),
+        ("Biases updated", "yes" if spec.update_biases else "no"),
+        ("Decimals shown", str(spec.digits)),
+    ]
+    return tuple(Row((escape(label), escape(value))) for label, value in rows)
+
+
+def _loss_formula(loss_name: str, outputs: int) -> str:
+    """E_total written for a generic output neuron k."""
+    loss = LOSSES[loss_name]
+    out, target = sp.Symbol("out_k"), sp.Symbol("target_k")
+    term = instantiate(loss.term, {OUT: out, TARGET: target})
+    body = mathfmt.latex(term, {out: "out_{k}", target: "target_{k}"})
+    scale = rf"\frac{{1}}{{{outputs}}} " if loss.mean else ""
+    return rf"E_{{total}} = {scale}\sum_{{k}} {body}"
+
+
+def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
+    rows = []
+    for layer in trace.symbolic.spec.layers:
+        bias = "one per neuron" if isinstance(layer.bias, tuple) else "shared by the layer"
+        rows.append(Row((escape(layer.name), escape(", ".join(layer.neurons)),
+                         escape(layer.activation), escape(bias))))
+    return tuple(rows)
+
+
+def _sections(context: _Context, escape: Callable[[str], str]) -> tuple[Section, ...]:
+    symbolic = context.trace.symbolic
+    layers = symbolic.spec.layers
+    sections = [
+        _section(context, "forward", "Forward pass", "", _select(symbolic, Stage.FORWARD),
+                 escape),
+        _section(context, "error", "Error", "", _select(symbolic, Stage.ERROR), escape),
+    ]
+    for index in range(len(layers), 0, -1):
+        terms = _select(symbolic, Stage.BACKWARD, index)
+        key = "backward-output" if index == len(layers) else "backward-hidden"
+        kind = "output" if index == len(layers) else "hidden"
+        title = f"Backward pass: {kind} layer {layers[index - 1].name}"
+        sections.append(_section(context, key, title, layers[index - 1].name, terms, escape))
+    sections.append(_section(context, "after", "Error after the update", "",
+                             _select(symbolic, Stage.AFTER), escape))
+    return tuple(sections)
+
+
+def _select(symbolic: Any, stage: Stage, layer: int | None = None) -> list[Term]:
+    return [t for t in symbolic if t.stage == stage and (layer is None or t.layer == layer)]
+
+
+def _section(context: _Context, key: str, title: str, layer: str, terms: list[Term],
+             escape: Callable[[str], str]) -> Section:
+    groups: dict[str, list[Step]] = {}
+    for term in terms:
+        groups.setdefault(_group_title(context, term), []).append(context.step(term))
+    return Section(key, escape(title), escape(layer),
+                   tuple(Group(escape(g), tuple(s)) for g, s in groups.items()))
+
+
+def _group_title(context: _Context, term: Term) -> str:
+    """Forward and backward steps are grouped per neuron; parameters and updates by themselves."""
+    symbolic = context.trace.symbolic
+    if term.kind == Kind.UPDATE:
+        return "New values"
+    if term.kind in (Kind.LOCAL, Kind.GRADIENT) and _is_parameter_step(symbolic, term):
+        return "Gradients of the parameters"
+    if term.kind == Kind.ERROR:
+        return ""
+    return f"Neuron {term.neuron}" if term.neuron else ""
+
+
+def _is_parameter_step(symbolic: Any, term: Term) -> bool:
+    """∂net/∂w and ∂E_total/∂w (not ∂net/∂out or ∂E_total/∂out)."""
+    wrt = term.name.rsplit("/d", 1)[-1]
+    return wrt in symbolic and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS)
+
+
+def json_document(trace: Trace) -> Mapping[str, Any]:
+    """The trace as plain data: values as numbers, formulas as text over canonical names."""
+    spec = trace.symbolic.spec
+    context = _Context(trace)
+    quantities = []
+    for quantity in trace:
+        term = quantity.term
+        formula = term.formula
+        quantities.append({
+            "name": term.name,
+            "kind": str(term.kind),
+            "value": quantity.value,
+            "formula": None if formula is None else mathfmt.text(formula),
+            "latex": term.latex,
+            "formula_latex": None if formula is None else context.latex(formula),
+            "depends_on": list(trace.symbolic.dependencies(term.name)),
+        })
+    return {
+        "title": spec.title,
+        "settings": {
+            "loss": spec.loss,
+            "learning_rate": spec.learning_rate,
+            "update_order": spec.update_order,
+            "update_biases": spec.update_biases,
+            "digits": spec.digits,
+            "layers": [
+                {"name": layer.name, "neurons": list(layer.neurons), "activation": layer.activation}
+                for layer in spec.layers
+            ],
+        },
+        "quantities": quantities,
+    }

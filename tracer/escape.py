@@ -1,0 +1,67 @@
+"""Escaping of free text from a spec (titles, descriptions) for LaTeX and Markdown.
+
+Identifiers are checked against a strict pattern when a spec loads; free text is escaped
+here character by character. `^` matters in LaTeX: `^^5c` is read as a backslash, so no
+blacklist of commands would be enough.
+"""
+
+from __future__ import annotations
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "%": r"\%",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+# Characters with a meaning in CommonMark or in GitHub's math and HTML handling.
+_MARKDOWN_SPECIAL = set("\\`*_{}[]#|$~^!")
+
+
+# Beyond Latin-1 these are the characters pdflatex (utf8 inputenc, T1 fonts) sets by itself.
+_LATEX_UNICODE = set("–—‘’“”…•€")
+
+
+def latex_text(text: str) -> str:
+    """`text` as literal characters in LaTeX text mode."""
+    return "".join(_latex_char(ch) for ch in _printable(text))
+
+
+def _latex_char(ch: str) -> str:
+    if ch in _LATEX:
+        return _LATEX[ch]
+    if ord(ch) < 0x100 or ch in _LATEX_UNICODE:
+        return ch
+    # A character pdflatex cannot set would stop the build; show its code point instead.
+    return rf"\texttt{{[U+{ord(ch):04X}]}}"
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal characters in Markdown, including GitHub's `$` math."""
+    out = []
+    for ch in _printable(text):
+        if ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in _MARKDOWN_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _printable(text: str) -> str:
+    # Control characters (newlines included) would break a heading or a table row.
+    return "".join(ch if ch.isprintable() else " " for ch in text)

@@ -1,0 +1,175 @@
+"""Numeric evaluation of a symbolic trace.
+
+All formulas of a trace are printed once into one generated Python function (straight-line
+float code, one assignment per quantity, in trace order). A single trace and every training
+step run that same function, so step 1 of training is bit-for-bit the step a document shows.
+The generated source contains only our own identifiers (v0, v1, ...) and `math` calls; no
+text from a spec reaches it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from . import names
+from .errors import NumericError
+from .trace import SymbolicTrace, Term, given_values
+
+Compiled = Callable[[Sequence[float]], tuple[float, ...]]
+
+
+class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
+    """Python source for one formula; trace symbols become the local variables v0, v1, ..."""
+
+    def __init__(self, variables: Mapping[sp.Symbol, str]) -> None:
+        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+        self._variables = variables
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return self._variables[expr]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A trace record with its number."""
+
+    term: Term
+    value: float
+
+    @property
+    def name(self) -> str:
+        return self.term.name
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """An evaluated trace: the symbolic records and one value per record, in trace order."""
+
+    symbolic: SymbolicTrace
+    values: tuple[float, ...]
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[self.symbolic.position(name)]
+
+    def __iter__(self) -> Iterator[Quantity]:
+        return (Quantity(t, v) for t, v in zip(self.symbolic.terms, self.values, strict=True))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.symbolic.names
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.symbolic.names, self.values, strict=True))
+
+
+def given_names(symbolic: SymbolicTrace) -> list[str]:
+    return [term.name for term in symbolic if term.formula is None]
+
+
+def _statements(symbolic: SymbolicTrace) -> list[tuple[str, str]]:
+    """(variable, python expression) per computed quantity, in trace order."""
+    variables = {term.symbol: f"v{i}" for i, term in enumerate(symbolic.terms)}
+    printer = _CodePrinter(variables)
+    return [
+        (variables[term.symbol], printer.doprint(term.formula))
+        for term in symbolic
+        if term.formula is not None
+    ]
+
+
+def _needed(symbolic: SymbolicTrace, outputs: Sequence[str]) -> set[int]:
+    """Positions of the outputs and of everything they depend on."""
+    needed: set[int] = set()
+    stack = [symbolic.position(name) for name in outputs]
+    while stack:
+        position = stack.pop()
+        if position not in needed:
+            needed.add(position)
+            depends = symbolic.dependencies(symbolic.terms[position].name)
+            stack += [symbolic.position(name) for name in depends]
+    return needed
+
+
+def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
+              loop: Sequence[tuple[str, str]] = ()) -> Callable[..., tuple[float, ...]]:
+    """Straight-line code from the given values to `outputs`, skipping unneeded statements.
+
+    With `loop` (pairs of given name, updated name), the statements run `_count` times,
+    appending the first output to `_record` and feeding each updated value back.
+    """
+    givens = [f"v{i}" for i, term in enumerate(symbolic.terms) if term.formula is None]
+    if givens != [f"v{i}" for i in range(len(givens))]:
+        raise AssertionError("given values must come first in a trace")
+    needed = _needed(symbolic, outputs)
+    body = [f"{var} = {code}" for var, code in _statements(symbolic) if int(var[1:]) in needed]
+    if loop:
+        olds = ", ".join(f"v{symbolic.position(old)}" for old, _ in loop)
+        news = ", ".join(f"v{symbolic.position(new)}" for _, new in loop)
+        first = f"v{symbolic.position(outputs[0])}"
+        body = ["for _ in range(_count):"] + [f"    {line}" for line in body]
+        body += [f"    _record({first})", f"    {olds}, = {news},"]
+        outputs = [t.name for t in symbolic if t.formula is None]
+    lines = ["def _generated(_given, _count=0, _record=None):",
+             f"    {', '.join(givens)}, = _given", *(f"    {line}" for line in body)]
+    lines.append(f"    return ({', '.join(f'v{symbolic.position(n)}' for n in outputs)},)")
+    namespace: dict[str, object] = {"math": math}
+    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
+    function: Callable[..., tuple[float, ...]]
+    function = namespace["_generated"]  # type: ignore[assignment]
+    return function
+
+
+@cache
+def compile_trace(symbolic: SymbolicTrace) -> Compiled:
+    """One generated function: given values in, every value of the trace out."""
+    return _generate(symbolic, symbolic.names)
+
+
+@cache
+def compile_loop(symbolic: SymbolicTrace, feedback: tuple[tuple[str, str], ...]
+                 ) -> Callable[[Sequence[float], int, Callable[[float], None]], tuple[float, ...]]:
+    """`count` training updates in one generated loop: the trace's own statements, pruned to
+    E_total and the updated parameters, each update fed back; returns the final given values.
+    """
+    outputs = (names.TOTAL_ERROR, *(new for _, new in feedback))
+    return _generate(symbolic, outputs, feedback)
+
+
+def given_vector(symbolic: SymbolicTrace, values: Mapping[str, float] | None = None) -> list[float]:
+    """The given values in trace order; `values` overrides the spec's numbers by name."""
+    merged = {**given_values(symbolic.spec), **(values or {})}
+    return [merged[name] for name in given_names(symbolic)]
+
+
+def evaluate(symbolic: SymbolicTrace, values: Mapping[str, float] | None = None) -> Trace:
+    """Every quantity of the trace as a float, computed once in backprop order."""
+    vector = given_vector(symbolic, values)
+    try:
+        result = compile_trace(symbolic)(vector)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        result = ()
+    if len(result) != len(symbolic.terms) or not all(map(math.isfinite, result)):
+        _raise_first_failure(symbolic, vector)
+    return Trace(symbolic, result)
+
+
+def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> None:
+    """Re-run statement by statement to name the first quantity that is not a finite number."""
+    scope: dict[str, object] = {"math": math}
+    scope.update({f"v{i}": value for i, value in enumerate(vector)})
+    for var, code in _statements(symbolic):
+        name = symbolic.terms[int(var[1:])].name
+        try:
+            value = eval(code, scope)  # our generated code only, see the module docstring
+        except (OverflowError, ZeroDivisionError, ValueError) as exc:
+            raise NumericError(f"cannot be computed ({exc})", key=name) from None
+        if not math.isfinite(value):
+            raise NumericError(f"is not a finite number ({value})", key=name)
+        scope[var] = value
+    raise AssertionError("generated trace failed but no quantity did")

@@ -1,0 +1,59 @@
+"""Formulas as LaTeX and as ASCII text, symbolically or with numbers substituted.
+
+One `LatexPrinter` subclass: trace symbols print as their recorded LaTeX, or as formatted
+numbers when substituting. Text formulas (JSON) print canonical names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+_SETTINGS = {"order": "none", "mul_symbol": "dot"}
+
+
+class TraceLatexPrinter(LatexPrinter):  # type: ignore[misc]
+    """LaTeX with each trace symbol printed from `symbols`; an unknown symbol is an error."""
+
+    def __init__(self, symbols: Mapping[sp.Symbol, str]) -> None:
+        super().__init__(_SETTINGS)
+        self._symbols = symbols
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        try:
+            return self._symbols[expr]
+        except KeyError:
+            raise KeyError(f"no LaTeX recorded for symbol {expr.name!r}") from None
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return _number_latex(str(expr))
+
+
+class _TextPrinter(StrPrinter):  # type: ignore[misc]
+    """ASCII formula over canonical names, in written order."""
+
+    def __init__(self) -> None:
+        super().__init__({"order": "none"})
+
+
+def _number_latex(text: str) -> str:
+    # A negative number in a product or power needs brackets: 0.5 \cdot (-0.02).
+    return rf"\left({text}\right)" if text.startswith("-") else text
+
+
+def latex(expr: sp.Expr, symbols: Mapping[sp.Symbol, str]) -> str:
+    """The formula in LaTeX with recorded symbols."""
+    return str(TraceLatexPrinter(symbols).doprint(expr))
+
+
+def substituted_latex(expr: sp.Expr, numbers: Mapping[sp.Symbol, str]) -> str:
+    """The formula in LaTeX with every symbol replaced by its formatted number."""
+    return latex(expr, {symbol: _number_latex(text) for symbol, text in numbers.items()})
+
+
+def text(expr: sp.Expr) -> str:
+    """The formula as ASCII over canonical names: delta_o1*dnet_o1/dw5."""
+    return str(_TextPrinter().doprint(expr))

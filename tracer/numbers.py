@@ -1,0 +1,28 @@
+"""Decimal formatting of values as a person writes them by hand.
+
+Rounding is decimal and half away from zero, applied to the shortest repr of the float,
+which is what a calculator shows: 0.0190491185 rounds to 0.019049119 here, whereas
+Python's binary `round` sees 0.01904911849999... and rounds down.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_decimal(value: float, digits: int) -> Decimal:
+    """`value` rounded to `digits` decimal places, half away from zero."""
+    if not math.isfinite(value):
+        raise ValueError(f"cannot round non-finite value {value!r}")
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def format_value(value: float, digits: int) -> str:
+    """Fixed-point text, at most `digits` decimals, no trailing zeros: 0.3775, 0.593269992."""
+    text = format(round_decimal(value, digits), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        return "0"
+    return text

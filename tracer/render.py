@@ -1,0 +1,93 @@
+"""Rendering through jinja2 and writing files: the only module that does either.
+
+Template search path (as in mkdocs): a user folder first, then the built-in templates, which
+stay reachable under the `builtin/` prefix so an override can `{% extends %}` them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import jinja2
+
+from .document import build_document, json_document
+from .errors import OutputError, TracerError
+from .evaluate import Trace
+
+FORMATS = ("md", "tex", "json")
+TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
+
+
+def builtin_templates() -> Path:
+    """The packaged templates (wheel), or the repository's `templates/` (source checkout)."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).parent.parent / "templates"
+
+
+def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """One jinja2 environment: strict about undefined names, no HTML autoescape (see document)."""
+    builtin = str(builtin_templates())
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in user_dirs] + [builtin]),
+        jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
+    ])
+    return jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(trace: Trace, fmt: str, env: jinja2.Environment | None = None) -> str:
+    """The worked example as text in `fmt` (md, tex or json)."""
+    if fmt == "json":
+        return json.dumps(json_document(trace), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in TEMPLATE_NAMES:
+        raise TracerError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    env = env or environment()
+    template = env.get_template(TEMPLATE_NAMES[fmt])
+    return template.render(doc=build_document(trace, fmt))
+
+
+def write_files(folder: Path, documents: Mapping[str, str]) -> list[Path]:
+    """Write each named document into `folder`, creating the folder if needed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder ({exc.strerror})", source=str(folder)) from None
+    paths = [folder / name for name in documents]
+    for path, text in zip(paths, documents.values(), strict=True):
+        write_atomic(path, text)
+    return paths
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and a rename: never a half-written file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError("folder does not exist", source=str(path))
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
+        raise

@@ -1,0 +1,326 @@
+"""The network spec: a small TOML file read with `tomllib`, validated with exact types.
+
+Every problem is reported as one `SpecError` naming the file, the key path and what is wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SpecError
+from .functions import ACTIVATIONS, LOSSES
+
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+UPDATE_ORDERS = ("simultaneous", "sequential")
+MAX_DIGITS = 15
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+# Far beyond any worked example, small enough that a typo cannot ask for a huge trace.
+MAX_NEURONS = 4096
+
+TOP_KEYS = (
+    "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
+    "inputs", "targets", "layers",
+)
+LAYER_KEYS = ("name", "activation", "weights", "bias")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One fully connected layer: row j of `weights` holds the weights into neuron j."""
+
+    name: str
+    activation: str
+    weights: tuple[tuple[float, ...], ...]
+    bias: float | tuple[float, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.weights)
+
+    def neuron(self, index: int) -> str:
+        """Canonical neuron name, 1-based: h1, o2."""
+        return f"{self.name}{index}"
+
+    @property
+    def neurons(self) -> tuple[str, ...]:
+        return tuple(self.neuron(j) for j in range(1, self.size + 1))
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    description: str
+    loss: str
+    learning_rate: float
+    update_biases: bool
+    update_order: str
+    digits: int
+    inputs: tuple[tuple[str, float], ...]
+    targets: tuple[tuple[str, float], ...]
+    layers: tuple[LayerSpec, ...]
+    source: str = "<spec>"
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a spec file."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("file not found", source=source) from None
+    except IsADirectoryError:
+        raise SpecError("is a directory, expected a TOML file", source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read file ({_reason(exc)})", source=source) from None
+    return parse_spec(text, source)
+
+
+def parse_spec(text: str, source: str = "<spec>") -> Spec:
+    """Parse TOML text into a validated Spec."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"invalid TOML: {exc}", source=source) from None
+    return spec_from_dict(data, source)
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
+    """Validate plain data (as TOML gives it) into a Spec."""
+    read = _Reader(source)
+    read.known_keys(data, TOP_KEYS, "")
+    inputs = read.number_table(data, "inputs")
+    layers = tuple(
+        read.layer(raw, f"layers[{index}]")
+        for index, raw in enumerate(read.array_of_tables(data, "layers"), start=1)
+    )
+    spec = Spec(
+        title=read.title(data),
+        description=read.description(data),
+        loss=read.choice(data, "loss", tuple(LOSSES), None),
+        learning_rate=read.positive(data, "learning_rate"),
+        update_biases=read.boolean(data, "update_biases", True),
+        update_order=read.choice(data, "update_order", UPDATE_ORDERS, "simultaneous"),
+        digits=read.integer(data, "digits", 9, 1, MAX_DIGITS),
+        inputs=inputs,
+        targets=read.number_table(data, "targets"),
+        layers=layers,
+        source=source,
+    )
+    _check_structure(spec, read)
+    return spec
+
+
+def _check_structure(spec: Spec, read: _Reader) -> None:
+    """Shapes, names and the loss/activation fit, once every field has the right type."""
+    width = len(spec.inputs)
+    for index, layer in enumerate(spec.layers, start=1):
+        key = f"layers[{index}]"
+        for row, weights in enumerate(layer.weights, start=1):
+            if len(weights) != width:
+                read.fail(
+                    f"{key}.weights[{row}]",
+                    f"has {len(weights)} weights, expected {width} (one per input to the layer)",
+                )
+        if isinstance(layer.bias, tuple) and len(layer.bias) != layer.size:
+            read.fail(f"{key}.bias", f"has {len(layer.bias)} values, expected {layer.size}")
+        width = layer.size
+    _check_names(spec, read)
+    output = spec.layers[-1]
+    expected = output.neurons
+    given = tuple(name for name, _ in spec.targets)
+    for name in given:
+        if name not in expected:
+            read.fail(f"targets.{name}", f"is not an output neuron{_did_you_mean(name, expected)}"
+                      f" (output neurons: {', '.join(expected)})")
+    for name in expected:
+        if name not in given:
+            read.fail("targets", f"missing a target for output neuron {name}")
+    fits = LOSSES[spec.loss].fits
+    if output.activation not in fits:
+        read.fail("loss", f"{spec.loss!r} does not fit output activation {output.activation!r}"
+                  f" (it needs {' or '.join(fits)})")
+
+
+def _check_names(spec: Spec, read: _Reader) -> None:
+    """Layer and input names must give distinct neuron names that are not quantity names."""
+    seen: dict[str, str] = {}
+    for name, _ in spec.inputs:
+        if _clashes_with_quantity(name):
+            read.fail(f"inputs.{name}", "clashes with a quantity name (w1, b1, eta, net_..., ...)")
+        seen[name] = f"inputs.{name}"
+    for index, layer in enumerate(spec.layers, start=1):
+        if not IDENTIFIER.fullmatch(layer.name) or layer.name[-1].isdigit():
+            read.fail(f"layers[{index}].name", f"{layer.name!r} must be letters, digits or _,"
+                      " start with a letter and not end with a digit")
+        for neuron in layer.neurons:
+            if neuron in seen:
+                read.fail(f"layers[{index}].name",
+                          f"neuron name {neuron} is already used by {seen[neuron]}")
+            seen[neuron] = f"layers[{index}]"
+
+
+QUANTITY_NAME = re.compile(r"^(w\d+|b\d+|b_.*|eta|(net|out|E|target|delta)_.*|E|d.*/.*)$")
+
+
+def _clashes_with_quantity(name: str) -> bool:
+    return bool(QUANTITY_NAME.fullmatch(name))
+
+
+def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Reader:
+    """Typed access to the raw TOML data; the first problem found is raised with its key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> None:
+        raise SpecError(message, source=self.source, key=key)
+
+    def known_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail(prefix + key, f"unknown key{_did_you_mean(key, allowed)}")
+
+    def required(self, table: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in table:
+            self.fail(path, "is missing")
+        return table[key]
+
+    def number(self, value: Any, path: str) -> float:
+        # Exact types: TOML's `true` is an int to isinstance, and "0.5" must not pass.
+        if type(value) not in (int, float):
+            self.fail(path, f"must be a number, got {_describe(value)}")
+        number = float(value)
+        if not math.isfinite(number):
+            self.fail(path, f"must be a finite number, got {value}")
+        if abs(number) > 1e6:
+            self.fail(path, f"{value} is too large (limit 1e6 in absolute value)")
+        return number
+
+    def positive(self, data: Mapping[str, Any], key: str) -> float:
+        number = self.number(self.required(data, key, key), key)
+        if number <= 0:
+            self.fail(key, f"must be greater than 0, got {number:g}")
+        return number
+
+    def integer(self, data: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+        value = data.get(key, default)
+        if type(value) is not int:
+            self.fail(key, f"must be an integer, got {_describe(value)}")
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low} and {high}, got {value}")
+        return int(value)
+
+    def boolean(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if type(value) is not bool:
+            self.fail(key, f"must be true or false, got {_describe(value)}")
+        return bool(value)
+
+    def string(self, value: Any, path: str) -> str:
+        if type(value) is not str:
+            self.fail(path, f"must be a string, got {_describe(value)}")
+        return str(value)
+
+    def choice(self, data: Mapping[str, Any], key: str, options: tuple[str, ...],
+               default: str | None) -> str:
+        if key not in data and default is None:
+            self.fail(key, f"is missing (one of: {', '.join(options)})")
+        value = self.string(data.get(key, default), key)
+        if value not in options:
+            self.fail(key, f"unknown value {value!r}{_did_you_mean(value, options)}"
+                      f" (one of: {', '.join(options)})")
+        return value
+
+    def title(self, data: Mapping[str, Any]) -> str:
+        title = self.string(data.get("title", "Backpropagation, step by step"), "title")
+        if len(title) > MAX_TITLE or any(ord(ch) < 32 for ch in title):
+            self.fail("title", f"must be one line of at most {MAX_TITLE} characters")
+        return title
+
+    def description(self, data: Mapping[str, Any]) -> str:
+        text = self.string(data.get("description", ""), "description")
+        if len(text) > MAX_DESCRIPTION:
+            self.fail("description", f"is longer than {MAX_DESCRIPTION} characters")
+        return text
+
+    def number_table(self, data: Mapping[str, Any], key: str) -> tuple[tuple[str, float], ...]:
+        table = self.required(data, key, key)
+        if not isinstance(table, dict):
+            self.fail(key, f"must be a table of name = number, got {_describe(table)}")
+        if not table:
+            self.fail(key, "is empty")
+        items = []
+        for name, value in table.items():
+            if not IDENTIFIER.fullmatch(name):
+                self.fail(f"{key}.{name}", "names must be letters, digits or _, starting with"
+                          " a letter, at most 32 characters")
+            items.append((name, self.number(value, f"{key}.{name}")))
+        return tuple(items)
+
+    def array_of_tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = self.required(data, key, key)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail(key, f"must be an array of tables ([[{key}]]), got {_describe(value)}")
+        if not value:
+            self.fail(key, "needs at least one layer")
+        return list(value)
+
+    def layer(self, raw: Mapping[str, Any], path: str) -> LayerSpec:
+        self.known_keys(raw, LAYER_KEYS, path + ".")
+        name = self.string(self.required(raw, "name", f"{path}.name"), f"{path}.name")
+        activation = self.string(raw.get("activation", "sigmoid"), f"{path}.activation")
+        if activation not in ACTIVATIONS:
+            self.fail(f"{path}.activation", f"unknown activation {activation!r}"
+                      f"{_did_you_mean(activation, tuple(ACTIVATIONS))}"
+                      f" (one of: {', '.join(ACTIVATIONS)})")
+        return LayerSpec(name, activation, self.matrix(raw, path), self.bias(raw, path))
+
+    def matrix(self, raw: Mapping[str, Any], path: str) -> tuple[tuple[float, ...], ...]:
+        key = f"{path}.weights"
+        rows = self.required(raw, "weights", key)
+        if not isinstance(rows, list) or not rows:
+            self.fail(key, "must be a non-empty list of rows, one row per neuron")
+        if len(rows) > MAX_NEURONS:
+            self.fail(key, f"has {len(rows)} rows, more than the limit of {MAX_NEURONS}")
+        matrix = []
+        for j, row in enumerate(rows, start=1):
+            if not isinstance(row, list) or not row:
+                self.fail(f"{key}[{j}]",
+                          f"must be a non-empty list of numbers, got {_describe(row)}")
+            matrix.append(tuple(self.number(v, f"{key}[{j}][{i}]") for i, v in enumerate(row, 1)))
+        return tuple(matrix)
+
+    def bias(self, raw: Mapping[str, Any], path: str) -> float | tuple[float, ...]:
+        key = f"{path}.bias"
+        value = raw.get("bias", 0.0)
+        if isinstance(value, list):
+            return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value, 1))
+        return self.number(value, key)
+
+
+def _describe(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "a list", dict: "a table"}
+    text = kinds.get(type(value), type(value).__name__)
+    if type(value) in (bool, int, float):
+        return f"{text} ({str(value).lower() if type(value) is bool else value})"
+    if type(value) is str:
+        return f"{text} ({value[:20]!r})"
+    return text
