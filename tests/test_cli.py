@@ -61,7 +61,7 @@ def test_example_names_train(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--iterations", "10000"]) == 0
     out = capsys.readouterr().out
     assert "E_total after 10000 updates: 0.000035102" in out
-    assert "out_o1 = 0.01591362" in out
+    assert "out_o1_after = 0.01591362" in out
 
 
 def test_train_every(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import names
 from .errors import TracerError
 from .evaluate import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
@@ -16,7 +15,7 @@ from .numbers import format_value
 from .render import FORMATS, render, write_atomic
 from .showcase import write_showcase
 from .spec import Spec, load_spec
-from .trace import Kind, SymbolicTrace, build_trace
+from .trace import Kind, Stage, SymbolicTrace, build_trace
 from .train import train
 
 EXIT_USER_ERROR = 2
@@ -128,10 +127,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _outputs_after(symbolic: SymbolicTrace, last: Trace) -> list[tuple[str, float]]:
+    """The output neurons after the last update, for every example."""
     output_layer = len(symbolic.spec.layers)
-    outs = [t.name for t in symbolic if t.kind == Kind.OUT and t.layer == output_layer
-            and not t.name.endswith("_after")]
-    return [(name, last[names.after(name)]) for name in outs]
+    return [(t.name, last[t.name]) for t in symbolic
+            if t.kind == Kind.OUT and t.stage == Stage.AFTER and t.layer == output_layer]
 
 
 def _showcase(args: argparse.Namespace) -> int:

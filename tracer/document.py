@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import mathfmt, names
 from .escape import latex_text, markdown_text
-from .evaluate import Trace
+from .evaluate import Trace, initial_error
 from .functions import LOSSES, OUT, TARGET, instantiate
 from .numbers import format_value
 from .trace import Kind, Stage, Term
@@ -32,6 +32,7 @@ class Step:
     lhs: str
     forms: tuple[str, ...]
     value: str
+    note: str = ""  # escaped text: a documented choice behind the step
 
     @property
     def wide(self) -> bool:
@@ -48,10 +49,11 @@ class Group:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # forward, error, backward-output, backward-hidden, after
+    key: str  # forward, error, backward-output, backward-hidden, final, after
     title: str  # escaped text
     layer: str  # escaped layer name, or ""
     groups: tuple[Group, ...]
+    intro: bool = True  # the first section of its kind: templates explain it here
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def build_document(trace: Trace, fmt: str) -> Document:
     escape = _ESCAPES[fmt]
     spec = trace.symbolic.spec
     context = _Context(trace)
-    total, after = trace[names.TOTAL_ERROR], trace[names.after(names.TOTAL_ERROR)]
+    total, after = initial_error(trace), trace[names.after(names.TOTAL_ERROR)]
     return Document(
         title=escape(spec.title),
         description=escape(spec.description),
@@ -126,7 +128,7 @@ class _Context:
     def latex(self, expr: sp.Expr) -> str:
         return mathfmt.latex(expr, self.symbols)
 
-    def step(self, term: Term) -> Step:
+    def step(self, term: Term, escape: Callable[[str], str]) -> Step:
         """formula → numbers substituted → value, with the chain rule and origin where known."""
         assert term.formula is not None
         value = self.number(term.name)
@@ -138,10 +140,23 @@ class _Context:
             of = self.latex(term.derivation.of)
             forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
         forms.append(self.latex(term.formula))
-        substituted = mathfmt.substituted_latex(term.formula, self.numbers)
-        forms.append(substituted)
+        note = term.note
+        if term.simplified is not None and self.holds(term.simplified, term.name):
+            forms.append(self.latex(term.simplified))
+        elif term.simplified is not None:
+            note = ""  # the simplification's assumption fails for these numbers
+        forms.append(mathfmt.substituted_latex(term.formula, self.numbers))
         unique = tuple(f for i, f in enumerate(forms) if f not in forms[:i] and f != value)
-        return Step(term.name, term.latex, unique, value)
+        return Step(term.name, term.latex, unique, value, escape(note))
+
+    def holds(self, expr: sp.Expr, name: str) -> bool:
+        """Whether `expr` evaluates to the value of `name` here (a guard for simplified forms)."""
+        values = {t.symbol: sp.Float(repr(v), 20)
+                  for t, v in zip(self.trace.symbolic.terms, self.trace.values, strict=True)
+                  if t.symbol in expr.free_symbols}
+        number = complex(expr.xreplace(values).evalf(20))
+        expected = self.trace[name]
+        return abs(number - expected) <= 1e-9 * max(1.0, abs(expected))
 
 
 def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
@@ -152,7 +167,13 @@ def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
         ("Update order", spec.update_order),
         ("Biases updated", "yes" if spec.update_biases else "no"),
         ("Decimals shown", str(spec.digits)),
+        ("Values carried", "exact (rounded only when shown)" if spec.carry == "exact"
+         else f"rounded to {spec.digits} decimals at every step, as by hand"),
     ]
+    if len(spec.examples) > 1:
+        how = (f"{spec.batch_reduction} of the examples' gradients, one update"
+               if spec.mode == "batch" else "one update per example, in order")
+        rows.append(("Training examples", f"{len(spec.examples)}, {spec.mode} ({how})"))
     return tuple(Row((escape(label), escape(value))) for label, value in rows)
 
 
@@ -176,52 +197,81 @@ def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
 
 
 def _sections(context: _Context, escape: Callable[[str], str]) -> tuple[Section, ...]:
+    """Forward, error and backward sections: once, or per example in online mode."""
     symbolic = context.trace.symbolic
-    layers = symbolic.spec.layers
-    sections = [
-        _section(context, "forward", "Forward pass", "", _select(symbolic, Stage.FORWARD),
-                 escape),
-        _section(context, "error", "Error", "", _select(symbolic, Stage.ERROR), escape),
-    ]
-    for index in range(len(layers), 0, -1):
-        terms = _select(symbolic, Stage.BACKWARD, index)
-        key = "backward-output" if index == len(layers) else "backward-hidden"
-        kind = "output" if index == len(layers) else "hidden"
-        title = f"Backward pass: {kind} layer {layers[index - 1].name}"
-        sections.append(_section(context, key, title, layers[index - 1].name, terms, escape))
+    spec = symbolic.spec
+    online = spec.mode == "online" and len(spec.examples) > 1
+    sections = []
+    for run in range(1, len(spec.examples) + 1) if online else [0]:
+        sections += _run_sections(context, escape, run, intro=run <= 1)
+    if online:
+        final = [t for t in symbolic if t.kind == Kind.UPDATE and t.example == 0]
+        sections.append(_section(context, "final", "Parameters after every example", "",
+                                 final, escape))
     sections.append(_section(context, "after", "Error after the update", "",
-                             _select(symbolic, Stage.AFTER), escape))
+                             _select(symbolic, Stage.AFTER, None, 0), escape))
     return tuple(sections)
 
 
-def _select(symbolic: Any, stage: Stage, layer: int | None = None) -> list[Term]:
-    return [t for t in symbolic if t.stage == stage and (layer is None or t.layer == layer)]
+def _run_sections(context: _Context, escape: Callable[[str], str], run: int,
+                  intro: bool) -> list[Section]:
+    """The sections of one step: every example at once (run 0) or example `run` (online)."""
+    symbolic = context.trace.symbolic
+    layers = symbolic.spec.layers
+    prefix = f"Example {run}: " if run else ""
+    sections = [
+        _section(context, "forward", f"{prefix}Forward pass", "",
+                 _select(symbolic, Stage.FORWARD, None, run), escape, intro),
+        _section(context, "error", f"{prefix}Error", "",
+                 _select(symbolic, Stage.ERROR, None, run), escape, intro),
+    ]
+    for index in range(len(layers), 0, -1):
+        output = index == len(layers)
+        title = f"{prefix}Backward pass: {'output' if output else 'hidden'} layer "
+        sections.append(_section(
+            context, "backward-output" if output else "backward-hidden",
+            title + layers[index - 1].name, layers[index - 1].name,
+            _select(symbolic, Stage.BACKWARD, index, run), escape, intro))
+    return sections
+
+
+def _select(symbolic: Any, stage: Stage, layer: int | None, run: int) -> list[Term]:
+    """Terms of a stage (and layer); in online mode (run > 0) those of one example only."""
+    return [t for t in symbolic if t.stage == stage and (layer is None or t.layer == layer)
+            and (run == 0 or t.example == run)]
 
 
 def _section(context: _Context, key: str, title: str, layer: str, terms: list[Term],
-             escape: Callable[[str], str]) -> Section:
+             escape: Callable[[str], str], intro: bool = True) -> Section:
     groups: dict[str, list[Step]] = {}
     for term in terms:
-        groups.setdefault(_group_title(context, term), []).append(context.step(term))
+        groups.setdefault(_group_title(context, term), []).append(context.step(term, escape))
     return Section(key, escape(title), escape(layer),
-                   tuple(Group(escape(g), tuple(s)) for g, s in groups.items()))
+                   tuple(Group(escape(g), tuple(s)) for g, s in groups.items()), intro)
 
 
 def _group_title(context: _Context, term: Term) -> str:
-    """Forward and backward steps are grouped per neuron; parameters and updates by themselves."""
+    """Forward and backward steps are grouped per neuron; parameters and updates by themselves.
+
+    With several examples in batch mode, per-example groups say which example they are.
+    """
     symbolic = context.trace.symbolic
+    spec = symbolic.spec
+    example = f"Example {term.example}: " if term.example and spec.mode == "batch" else ""
     if term.kind == Kind.UPDATE:
         return "New values"
     if term.kind in (Kind.LOCAL, Kind.GRADIENT) and _is_parameter_step(symbolic, term):
-        return "Gradients of the parameters"
+        if len(spec.examples) > 1 and not term.example:
+            return "Gradients over the batch"
+        return f"{example}Gradients of the parameters"
     if term.kind == Kind.ERROR:
-        return ""
-    return f"Neuron {term.neuron}" if term.neuron else ""
+        return example.removesuffix(": ")
+    return f"{example}Neuron {term.neuron}" if term.neuron else example.removesuffix(": ")
 
 
 def _is_parameter_step(symbolic: Any, term: Term) -> bool:
     """∂net/∂w and ∂E_total/∂w (not ∂net/∂out or ∂E_total/∂out)."""
-    wrt = term.name.rsplit("/d", 1)[-1]
+    wrt = term.name.rsplit("/d", 1)[-1].split("@")[0]
     return wrt in symbolic and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS)
 
 

@@ -19,6 +19,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import names
 from .errors import NumericError
+from .numbers import round_decimal
 from .trace import SymbolicTrace, Term, given_values
 
 Compiled = Callable[[Sequence[float]], tuple[float, ...]]
@@ -77,7 +78,7 @@ def _statements(symbolic: SymbolicTrace) -> list[tuple[str, str]]:
     variables = {term.symbol: f"v{i}" for i, term in enumerate(symbolic.terms)}
     printer = _CodePrinter(variables)
     return [
-        (variables[term.symbol], printer.doprint(term.formula))
+        (variables[term.symbol], printer.doprint(term.evaluated))
         for term in symbolic
         if term.formula is not None
     ]
@@ -107,7 +108,11 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     if givens != [f"v{i}" for i in range(len(givens))]:
         raise AssertionError("given values must come first in a trace")
     needed = _needed(symbolic, outputs)
-    body = [f"{var} = {code}" for var, code in _statements(symbolic) if int(var[1:]) in needed]
+    rounded = symbolic.spec.carry == "rounded"
+    body = [f"{var} = _round({code})" if rounded else f"{var} = {code}"
+            for var, code in _statements(symbolic) if int(var[1:]) in needed]
+    if rounded:  # a student copies the given values as shown, too
+        body = [f"{var} = _round({var})" for var in givens] + body
     if loop:
         olds = ", ".join(f"v{symbolic.position(old)}" for old, _ in loop)
         news = ", ".join(f"v{symbolic.position(new)}" for _, new in loop)
@@ -118,7 +123,7 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     lines = ["def _generated(_given, _count=0, _record=None):",
              f"    {', '.join(givens)}, = _given", *(f"    {line}" for line in body)]
     lines.append(f"    return ({', '.join(f'v{symbolic.position(n)}' for n in outputs)},)")
-    namespace: dict[str, object] = {"math": math}
+    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
     exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
     function: Callable[..., tuple[float, ...]]
     function = namespace["_generated"]  # type: ignore[assignment]
@@ -135,9 +140,13 @@ def compile_trace(symbolic: SymbolicTrace) -> Compiled:
 def compile_loop(symbolic: SymbolicTrace, feedback: tuple[tuple[str, str], ...]
                  ) -> Callable[[Sequence[float], int, Callable[[float], None]], tuple[float, ...]]:
     """`count` training updates in one generated loop: the trace's own statements, pruned to
-    E_total and the updated parameters, each update fed back; returns the final given values.
+    the error and the updated parameters, each update fed back; returns the final given values.
+    The error recorded is E_total before each update, or E_total_after where the trace has no
+    E_total (online mode).
     """
-    outputs = (names.TOTAL_ERROR, *(new for _, new in feedback))
+    recorded = names.TOTAL_ERROR if names.TOTAL_ERROR in symbolic else names.after(
+        names.TOTAL_ERROR)
+    outputs = (recorded, *(new for _, new in feedback))
     return _generate(symbolic, outputs, feedback)
 
 
@@ -159,13 +168,39 @@ def evaluate(symbolic: SymbolicTrace, values: Mapping[str, float] | None = None)
     return Trace(symbolic, result)
 
 
+def initial_error(trace: Trace) -> float:
+    """E_total of the network before the update, over every example.
+
+    Online mode records no such quantity (each example meets other weights): there it is the
+    error after an update with learning rate 0.
+    """
+    if names.TOTAL_ERROR in trace.symbolic:
+        return trace[names.TOTAL_ERROR]
+    givens = {name: trace[name] for name in given_names(trace.symbolic)}
+    frozen = evaluate(trace.symbolic, {**givens, names.LEARNING_RATE: 0.0})
+    return frozen[names.after(names.TOTAL_ERROR)]
+
+
+def _rounder(digits: int) -> Callable[[float], float]:
+    """carry = "rounded": every value as shown, half away from zero, is what later steps use."""
+
+    def round_shown(value: float) -> float:
+        if not math.isfinite(value):
+            return value  # reported by name afterwards
+        return float(round_decimal(value, digits))
+
+    return round_shown
+
+
 def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> None:
     """Re-run statement by statement to name the first quantity that is not a finite number."""
-    scope: dict[str, object] = {"math": math}
+    scope: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
+    rounded = symbolic.spec.carry == "rounded"
     scope.update({f"v{i}": value for i, value in enumerate(vector)})
     for var, code in _statements(symbolic):
         name = symbolic.terms[int(var[1:])].name
         try:
+            code = f"_round({code})" if rounded else code
             value = eval(code, scope)  # our generated code only, see the module docstring
         except (OverflowError, ZeroDivisionError, ValueError) as exc:
             raise NumericError(f"cannot be computed ({exc})", key=name) from None

@@ -1,12 +1,13 @@
 """Activation and loss definitions: each is one symbolic expression; derivatives come from sympy.
 
 Adding an activation or a loss is adding one entry to the tables at the bottom. Every local
-derivative the trace shows is computed here once per kind, with `sympy.diff`, and later
-instantiated per neuron with `xreplace`.
+derivative the trace shows is computed here once per kind, with `sympy.diff`, rewritten in
+the output where that is possible (σ' = out(1 - out)), and instantiated per neuron by the trace.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,28 +17,37 @@ import sympy as sp
 NET = sp.Symbol("x", real=True)
 OUT = sp.Symbol("y", real=True)
 TARGET = sp.Symbol("t", real=True)
+SLOPE = sp.Symbol("a", real=True)  # an activation's parameter, set per layer
+# A second neuron of the same layer, for activations that couple a layer (softmax).
+NET_K = sp.Symbol("x_k", real=True)
+OUT_K = sp.Symbol("y_k", real=True)
 
 
 @dataclass(frozen=True)
 class Activation:
-    """out = expr(net), written in the generic symbol NET."""
+    """out = expr(net), or with `normalized`, out_j = expr(net_j) / Σ_k expr(net_k)."""
 
     name: str
     expr: sp.Expr
-    latex_name: str
+    normalized: bool = False  # couples the layer: output layer only, Jacobian shown
+    parameter: str = ""  # layer key that sets SLOPE, e.g. "slope"
+    default: float = 0.0
+    note: str = ""  # a documented choice, e.g. the derivative at a kink
+    stable: sp.Expr | None = None  # an equal form that cannot overflow, used for numbers only
 
 
 @dataclass(frozen=True)
 class Loss:
-    """E_total = scale * Σ_k term(out_k, target_k); `mean` divides by the number of outputs."""
+    """E_total = Σ_k term(out_k, target_k), divided by the number of outputs with `mean`."""
 
     name: str
     term: sp.Expr
-    mean: bool
-    fits: tuple[str, ...]  # output activations this loss is defined for
+    mean: bool = False
+    fits: tuple[str, ...] = ()  # output activations it is defined for; () means any
+    unit_targets: bool = False  # targets must lie in [0, 1]
 
 
-def instantiate(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+def instantiate(expr: sp.Expr, mapping: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """`expr` with symbols replaced, keeping the written order of sums and products.
 
     `xreplace` re-evaluates every node and so re-sorts `y - t` into `-t + y`.
@@ -47,7 +57,10 @@ def instantiate(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     if not expr.args:
         return expr
     args = [instantiate(arg, mapping) for arg in expr.args]
-    return expr.func(*args, evaluate=False)
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:  # Piecewise's (expr, cond) pairs take no `evaluate`
+        return expr.func(*args)
 
 
 def _positive_first(expr: sp.Expr) -> sp.Expr:
@@ -58,55 +71,187 @@ def _positive_first(expr: sp.Expr) -> sp.Expr:
     return sp.Add(*args, evaluate=False)
 
 
-def _tidy(expr: sp.Expr) -> sp.Expr:
-    """Write -y*(y - 1) as y*(1 - y) and -t + y as y - t: the forms textbooks use."""
-    expr = sp.factor(expr)
-    coeff, rest = expr.as_coeff_Mul()
-    factors = list(sp.Mul.make_args(rest))
-    if coeff < 0:
-        for index, factor in enumerate(factors):
-            if isinstance(factor, sp.Add):
-                factors[index] = sp.expand(-factor)
-                coeff = -coeff
-                break
-    factors = [_positive_first(factor) for factor in factors]
-    leading = [] if coeff == 1 else [coeff]
-    if len(leading) + len(factors) == 1:
-        return (leading + factors)[0]
-    return sp.Mul(*leading, *factors, evaluate=False)
+def _flip(factor: sp.Expr) -> sp.Expr:
+    return _positive_first(sp.expand(-factor))
+
+
+def _reads_backwards(factor: sp.Expr) -> bool:
+    """y - 1 reads better as 1 - y (with the sign moved elsewhere)."""
+    return isinstance(factor, sp.Add) and any(
+        arg.is_Number and arg < 0 for arg in factor.args
+    ) and not any(arg.is_Number and arg > 0 for arg in factor.args)
+
+
+def _tidy_fraction(expr: sp.Expr) -> sp.Expr:
+    """Signs moved so that y(1 - y), (y - t)/(y(1 - y)) and -t/y read as in textbooks."""
+    numerator, denominator = sp.fraction(expr)
+    coeff, rest = numerator.as_coeff_Mul()
+    sign = -1 if coeff < 0 else 1
+    top = [abs(coeff)] if abs(coeff) != 1 else []
+    top += [_positive_first(f) for f in sp.Mul.make_args(rest)]
+    bottom = []
+    for factor in sp.Mul.make_args(denominator):
+        if _reads_backwards(factor):
+            factor, sign = _flip(factor), -sign
+        bottom.append(_positive_first(factor))
+    for index, factor in enumerate(top):
+        if sign < 0 and (_reads_backwards(factor) or isinstance(factor, sp.Add)):
+            top[index], sign = _flip(factor), 1
+    for index, factor in enumerate(top):  # y - 1 in a product: flip it and the sign
+        if _reads_backwards(factor):
+            top[index], sign = _flip(factor), -sign
+            break
+    result = sp.Mul(*top, evaluate=False) if len(top) > 1 else (top[0] if top else sp.S.One)
+    if bottom != [sp.S.One]:
+        result = sp.Mul(result, sp.Pow(sp.Mul(*bottom, evaluate=False) if len(bottom) > 1
+                                       else bottom[0], -1, evaluate=False), evaluate=False)
+    return sp.Mul(-1, result, evaluate=False) if sign < 0 else result
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """The textbook form: y(1 - y), 1 - y², y - t, (y - t)/(y(1 - y)), -t/y.
+
+    Factored or expanded, whichever has fewer operations (ties go to factored).
+    """
+    if expr.has(sp.Piecewise):
+        return expr
+    factored = _tidy_fraction(sp.factor(expr))
+    expanded = _positive_first(sp.expand(expr))
+    return expanded if sp.count_ops(expanded) < sp.count_ops(factored) else factored
+
+
+def _in_output(derivative: sp.Expr, expr: sp.Expr) -> sp.Expr:
+    """`derivative` (in NET) rewritten in OUT = expr(NET) where sympy can invert expr."""
+    direct = derivative.xreplace({expr: OUT})
+    if NET not in direct.free_symbols:
+        return direct
+    if expr.has(sp.Piecewise):
+        return derivative  # a kink: keep the cases in net
+    for inverse in sp.solve(sp.Eq(OUT, expr), NET):
+        in_out = sp.simplify(derivative.subs(NET, inverse))
+        if NET not in in_out.free_symbols:
+            return in_out
+    return derivative
 
 
 @cache
 def activation_derivative(activation: Activation) -> sp.Expr:
-    """d out / d net from sympy, written in terms of OUT where that is possible (σ' = y(1 - y))."""
-    derivative = sp.diff(activation.expr, NET)
-    direct = derivative.xreplace({activation.expr: OUT})
-    if NET not in direct.free_symbols:
-        return _tidy(direct)
-    # Invert out = f(net) and substitute, so the derivative reads in the output.
-    for inverse in sp.solve(sp.Eq(OUT, activation.expr), NET):
-        in_out = sp.simplify(derivative.subs(NET, inverse))
-        if NET not in in_out.free_symbols:
-            return _tidy(in_out)
-    return derivative
+    """d out / d net of an elementwise activation, from sympy, in OUT where possible."""
+    if activation.normalized:
+        raise ValueError(f"{activation.name} couples its layer: use jacobian()")
+    return tidy(_in_output(sp.diff(activation.expr, NET), activation.expr))
+
+
+@cache
+def jacobian(activation: Activation) -> tuple[sp.Expr, sp.Expr]:
+    """(d out_j/d net_j, d out_j/d net_k) of a normalized activation, in OUT and OUT_K.
+
+    Differentiated by sympy on a two-neuron layer; the forms in the outputs do not depend on
+    the layer's size (the sum of the other terms cancels).
+    """
+    total = sp.Symbol("S", positive=True)
+    g_j, g_k = activation.expr, activation.expr.xreplace({NET: NET_K})
+    out_j = g_j / (g_j + g_k)
+    y_j, y_k = sp.Symbol("y_j", positive=True), sp.Symbol("y_k_", positive=True)
+
+    def in_outputs(derivative: sp.Expr) -> sp.Expr:
+        # g(net) = out * S: substitute the nets by the outputs and simplify.
+        inverse = sp.solve(sp.Eq(y_j * total, g_j), NET)[0]
+        inverse_k = sp.solve(sp.Eq(y_k * total, g_k), NET_K)[0]
+        rewritten = derivative.xreplace({g_j + g_k: total}).subs({NET: inverse, NET_K: inverse_k})
+        return tidy(sp.simplify(rewritten).xreplace({y_j: OUT, y_k: OUT_K}))
+
+    return in_outputs(sp.diff(out_j, NET)), in_outputs(sp.diff(out_j, NET_K))
 
 
 @cache
 def loss_derivative(loss: Loss) -> sp.Expr:
     """d term / d out from sympy, in the generic OUT and TARGET symbols."""
-    return _tidy(sp.diff(loss.term, OUT))
+    return tidy(sp.diff(loss.term, OUT))
 
 
-def _half_squared() -> sp.Expr:
-    return sp.Mul(
-        sp.Rational(1, 2), sp.Pow(sp.Add(TARGET, -OUT, evaluate=False), 2), evaluate=False
-    )
+def _unevaluated(*factors: sp.Expr) -> sp.Expr:
+    return sp.Mul(*factors, evaluate=False)
 
+
+_DIFFERENCE = sp.Add(TARGET, -OUT, evaluate=False)
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", 1 / (1 + sp.exp(-NET)), r"\sigma"),
+    # exp(-net) overflows for net < -709: evaluate e^net / (1 + e^net) there instead.
+    "sigmoid": Activation("sigmoid", 1 / (1 + sp.exp(-NET)), stable=sp.Piecewise(
+        (1 / (1 + sp.exp(-NET)), NET >= 0), (sp.exp(NET) / (1 + sp.exp(NET)), True))),
+    "tanh": Activation("tanh", sp.tanh(NET)),
+    "relu": Activation(
+        "relu", sp.Piecewise((NET, NET > 0), (0, True)),
+        note="At net = 0 the derivative is taken as 0, as PyTorch and TensorFlow do.",
+    ),
+    "leaky_relu": Activation(
+        "leaky_relu", sp.Piecewise((NET, NET > 0), (SLOPE * NET, True)), parameter="slope",
+        default=0.01, note="At net = 0 the derivative is taken as the slope.",
+    ),
+    "linear": Activation("linear", NET),
+    "softmax": Activation("softmax", sp.exp(NET), normalized=True),
 }
 
 LOSSES: dict[str, Loss] = {
-    "half_squared_error": Loss("half_squared_error", _half_squared(), False, ("sigmoid",)),
+    "half_squared_error": Loss(
+        "half_squared_error", _unevaluated(sp.Rational(1, 2), sp.Pow(_DIFFERENCE, 2))),
+    "squared_error": Loss("squared_error", sp.Pow(_DIFFERENCE, 2)),
+    "mse": Loss("mse", sp.Pow(_DIFFERENCE, 2), mean=True),
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy",
+        -sp.Add(_unevaluated(TARGET, sp.log(OUT)),
+                _unevaluated(sp.Add(1, -TARGET, evaluate=False), sp.log(1 - OUT)),
+                evaluate=False),
+        fits=("sigmoid",), unit_targets=True,
+    ),
+    "cross_entropy": Loss("cross_entropy", -_unevaluated(TARGET, sp.log(OUT)),
+                          fits=("softmax",), unit_targets=True),
 }
+
+
+# A simplification is shown when it is this short: the known cases read y - t.
+SHORT_FORM_OPS = 2
+
+
+def _simpler(expanded: sp.Expr, candidate: sp.Expr) -> sp.Expr | None:
+    ops = sp.count_ops(candidate)
+    return candidate if ops <= SHORT_FORM_OPS and ops < sp.count_ops(expanded) else None
+
+
+@cache
+def simplified_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
+    """δ = ∂E/∂out · ∂out/∂net simplified by sympy, when that is shorter (sigmoid with binary
+    cross-entropy gives y - t); None when the product is already as simple.
+    """
+    if activation.normalized or activation.expr.has(sp.Piecewise):
+        return None
+    expanded = sp.Mul(loss_derivative(loss), activation_derivative(activation))
+    return _simpler(expanded, tidy(sp.simplify(expanded)))
+
+
+@cache
+def simplified_normalized_delta(activation: Activation, loss: Loss, size: int,
+                                k: int) -> sp.Expr | None:
+    """δ_k = Σ_j ∂E/∂out_j · ∂out_j/∂net_k for a normalized layer of `size` outputs, in the
+    symbols y1.., t1.. (0-based k), simplified using Σ_j t_j = 1: softmax with cross-entropy
+    gives y_k - t_k. None when no shorter form exists.
+    """
+    outs = sp.symbols(f"y1:{size + 1}", positive=True)
+    targets = sp.symbols(f"t1:{size + 1}", real=True)
+    diagonal, off = jacobian(activation)
+    total = sp.S.Zero
+    for j in range(size):
+        d_out = loss_derivative(loss).xreplace({OUT: outs[j], TARGET: targets[j]})
+        if loss.mean:
+            d_out = d_out / size
+        d_act = (diagonal.xreplace({OUT: outs[k]}) if j == k
+                 else off.xreplace({OUT: outs[j], OUT_K: outs[k]}))
+        total += d_out * d_act
+    expanded = sp.expand(total)
+    # Σ_j t_j multiplies y_k; it is 1 for targets that are a distribution.
+    coefficient = expanded.coeff(outs[k])
+    if sp.expand(coefficient - sp.Add(*targets)) == 0:
+        expanded = sp.expand(expanded - coefficient * outs[k] + outs[k])
+    candidate = tidy(expanded)
+    return _simpler(sp.expand(total), candidate)

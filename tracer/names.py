@@ -90,6 +90,20 @@ def after(name: str) -> str:
     return f"{name}_after"
 
 
-def plus_latex(symbol_latex: str) -> str:
-    """w_{5} -> w_{5}^{+}: the updated weight, or a value after the update."""
-    return f"{{{symbol_latex}}}^{{+}}"
+def plus_latex(symbol_latex: str, example: int = 0) -> str:
+    """w_{5} -> {w_{5}}^{+}: the updated weight, or a value after the update.
+
+    In online mode the update after example k reads {w_{5}}^{+(k)}.
+    """
+    mark = f"+({example})" if example else "+"
+    return f"{{{symbol_latex}}}^{{{mark}}}"
+
+
+def example_suffix(example: int) -> str:
+    """The suffix of per-example names: out_o1@2. Empty for a single example."""
+    return f"@{example}" if example else ""
+
+
+def example_latex(symbol_latex: str, example: int) -> str:
+    """out_{o1} -> {out_{o1}}^{(2)} for example 2; unchanged for a single example."""
+    return f"{{{symbol_latex}}}^{{({example})}}" if example else symbol_latex

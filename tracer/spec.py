@@ -27,9 +27,14 @@ MAX_NEURONS = 4096
 
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
-    "inputs", "targets", "layers",
+    "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers",
 )
-LAYER_KEYS = ("name", "activation", "weights", "bias")
+LAYER_KEYS = ("name", "activation", "weights", "bias", "slope")
+EXAMPLE_KEYS = ("inputs", "targets")
+CARRY = ("exact", "rounded")
+MODES = ("batch", "online")
+REDUCTIONS = ("mean", "sum")
+MAX_EXAMPLES = 1000
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class LayerSpec:
     activation: str
     weights: tuple[tuple[float, ...], ...]
     bias: float | tuple[float, ...]
+    slope: float = 0.0  # the activation's parameter (leaky_relu), if it has one
 
     @property
     def size(self) -> int:
@@ -55,6 +61,14 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class Example:
+    """One training example: input values in input order, targets in output-neuron order."""
+
+    inputs: tuple[tuple[str, float], ...]
+    targets: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
 class Spec:
     title: str
     description: str
@@ -63,10 +77,21 @@ class Spec:
     update_biases: bool
     update_order: str
     digits: int
-    inputs: tuple[tuple[str, float], ...]
-    targets: tuple[tuple[str, float], ...]
+    examples: tuple[Example, ...]
     layers: tuple[LayerSpec, ...]
+    carry: str = "exact"
+    mode: str = "batch"
+    batch_reduction: str = "mean"
     source: str = "<spec>"
+
+    @property
+    def inputs(self) -> tuple[tuple[str, float], ...]:
+        """The first example's inputs (their names are the same in every example)."""
+        return self.examples[0].inputs
+
+    @property
+    def targets(self) -> tuple[tuple[str, float], ...]:
+        return self.examples[0].targets
 
 
 def load_spec(path: Path) -> Spec:
@@ -100,7 +125,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
     """Validate plain data (as TOML gives it) into a Spec."""
     read = _Reader(source)
     read.known_keys(data, TOP_KEYS, "")
-    inputs = read.number_table(data, "inputs")
+    examples = read.examples(data)
     layers = tuple(
         read.layer(raw, f"layers[{index}]")
         for index, raw in enumerate(read.array_of_tables(data, "layers"), start=1)
@@ -113,16 +138,18 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         update_biases=read.boolean(data, "update_biases", True),
         update_order=read.choice(data, "update_order", UPDATE_ORDERS, "simultaneous"),
         digits=read.integer(data, "digits", 9, 1, MAX_DIGITS),
-        inputs=inputs,
-        targets=read.number_table(data, "targets"),
+        examples=examples,
         layers=layers,
+        carry=read.choice(data, "carry", CARRY, "exact"),
+        mode=read.choice(data, "mode", MODES, "batch"),
+        batch_reduction=read.choice(data, "batch_reduction", REDUCTIONS, "mean"),
         source=source,
     )
-    _check_structure(spec, read)
+    _check_structure(spec, read, listed="examples" in data)
     return spec
 
 
-def _check_structure(spec: Spec, read: _Reader) -> None:
+def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
     """Shapes, names and the loss/activation fit, once every field has the right type."""
     width = len(spec.inputs)
     for index, layer in enumerate(spec.layers, start=1):
@@ -137,19 +164,42 @@ def _check_structure(spec: Spec, read: _Reader) -> None:
             read.fail(f"{key}.bias", f"has {len(layer.bias)} values, expected {layer.size}")
         width = layer.size
     _check_names(spec, read)
-    output = spec.layers[-1]
-    expected = output.neurons
-    given = tuple(name for name, _ in spec.targets)
+    for index, example in enumerate(spec.examples, start=1):
+        _check_example(spec, example, f"examples[{index}]." if listed else "", read)
+    _check_fit(spec, read)
+
+
+def _check_example(spec: Spec, example: Example, prefix: str, read: _Reader) -> None:
+    """Same input names in every example; one target per output neuron, in range."""
+    names = tuple(name for name, _ in spec.inputs)
+    if tuple(name for name, _ in example.inputs) != names:
+        read.fail(f"{prefix}inputs", f"must name the inputs {', '.join(names)} in this order")
+    expected = spec.layers[-1].neurons
+    given = tuple(name for name, _ in example.targets)
     for name in given:
         if name not in expected:
-            read.fail(f"targets.{name}", f"is not an output neuron{_did_you_mean(name, expected)}"
-                      f" (output neurons: {', '.join(expected)})")
+            read.fail(f"{prefix}targets.{name}", f"is not an output neuron"
+                      f"{_did_you_mean(name, expected)} (output neurons: {', '.join(expected)})")
     for name in expected:
         if name not in given:
-            read.fail("targets", f"missing a target for output neuron {name}")
+            read.fail(f"{prefix}targets", f"missing a target for output neuron {name}")
+    if LOSSES[spec.loss].unit_targets:
+        for name, value in example.targets:
+            if not 0 <= value <= 1:
+                read.fail(f"{prefix}targets.{name}", f"must lie in [0, 1] for {spec.loss}")
+
+
+def _check_fit(spec: Spec, read: _Reader) -> None:
+    """Activations where they are defined; a loss that fits the output activation."""
+    for index, layer in enumerate(spec.layers, start=1):
+        activation = ACTIVATIONS[layer.activation]
+        if activation.normalized and index != len(spec.layers):
+            read.fail(f"layers[{index}].activation",
+                      f"{layer.activation} couples a layer's outputs: output layer only")
+    output = spec.layers[-1].activation
     fits = LOSSES[spec.loss].fits
-    if output.activation not in fits:
-        read.fail("loss", f"{spec.loss!r} does not fit output activation {output.activation!r}"
+    if fits and output not in fits:
+        read.fail("loss", f"{spec.loss!r} does not fit output activation {output!r}"
                   f" (it needs {' or '.join(fits)})")
 
 
@@ -260,18 +310,39 @@ class _Reader:
             self.fail("description", f"is longer than {MAX_DESCRIPTION} characters")
         return text
 
-    def number_table(self, data: Mapping[str, Any], key: str) -> tuple[tuple[str, float], ...]:
-        table = self.required(data, key, key)
+    def examples(self, data: Mapping[str, Any]) -> tuple[Example, ...]:
+        """[[examples]], or the top-level [inputs] and [targets] as the one example."""
+        if "examples" not in data:
+            return (Example(self.number_table(data, "inputs"),
+                            self.number_table(data, "targets")),)
+        for key in ("inputs", "targets"):
+            if key in data:
+                self.fail(key, "give either [inputs] and [targets] or [[examples]], not both")
+        entries = self.array_of_tables(data, "examples")
+        if len(entries) > MAX_EXAMPLES:
+            self.fail("examples", f"has {len(entries)} entries, more than {MAX_EXAMPLES}")
+        examples = []
+        for index, entry in enumerate(entries, start=1):
+            prefix = f"examples[{index}]."
+            self.known_keys(entry, EXAMPLE_KEYS, prefix)
+            examples.append(Example(self.number_table(entry, "inputs", prefix),
+                                    self.number_table(entry, "targets", prefix)))
+        return tuple(examples)
+
+    def number_table(self, data: Mapping[str, Any], key: str,
+                     prefix: str = "") -> tuple[tuple[str, float], ...]:
+        path = prefix + key
+        table = self.required(data, key, path)
         if not isinstance(table, dict):
-            self.fail(key, f"must be a table of name = number, got {_describe(table)}")
+            self.fail(path, f"must be a table of name = number, got {_describe(table)}")
         if not table:
-            self.fail(key, "is empty")
+            self.fail(path, "is empty")
         items = []
         for name, value in table.items():
             if not IDENTIFIER.fullmatch(name):
-                self.fail(f"{key}.{name}", "names must be letters, digits or _, starting with"
+                self.fail(f"{path}.{name}", "names must be letters, digits or _, starting with"
                           " a letter, at most 32 characters")
-            items.append((name, self.number(value, f"{key}.{name}")))
+            items.append((name, self.number(value, f"{path}.{name}")))
         return tuple(items)
 
     def array_of_tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -279,7 +350,7 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.fail(key, f"must be an array of tables ([[{key}]]), got {_describe(value)}")
         if not value:
-            self.fail(key, "needs at least one layer")
+            self.fail(key, "needs at least one entry")
         return list(value)
 
     def layer(self, raw: Mapping[str, Any], path: str) -> LayerSpec:
@@ -290,7 +361,14 @@ class _Reader:
             self.fail(f"{path}.activation", f"unknown activation {activation!r}"
                       f"{_did_you_mean(activation, tuple(ACTIVATIONS))}"
                       f" (one of: {', '.join(ACTIVATIONS)})")
-        return LayerSpec(name, activation, self.matrix(raw, path), self.bias(raw, path))
+        return LayerSpec(name, activation, self.matrix(raw, path), self.bias(raw, path),
+                         self.slope(raw, path, activation))
+
+    def slope(self, raw: Mapping[str, Any], path: str, activation: str) -> float:
+        definition = ACTIVATIONS[activation]
+        if "slope" in raw and definition.parameter != "slope":
+            self.fail(f"{path}.slope", f"only leaky_relu takes a slope, not {activation}")
+        return self.number(raw.get("slope", definition.default), f"{path}.slope")
 
     def matrix(self, raw: Mapping[str, Any], path: str) -> tuple[tuple[float, ...], ...]:
         key = f"{path}.weights"

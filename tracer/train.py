@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from . import names
 from .errors import NumericError
-from .evaluate import Trace, compile_loop, evaluate, given_names, given_vector
+from .evaluate import (
+    Trace,
+    compile_loop,
+    evaluate,
+    given_names,
+    given_vector,
+    initial_error,
+)
 from .trace import Kind, SymbolicTrace
 
 
@@ -41,7 +48,7 @@ def train(symbolic: SymbolicTrace, iterations: int,
     """
     if iterations < 1:
         raise ValueError("iterations must be at least 1")
-    evaluate(symbolic, values)  # checks the first step and names any bad quantity
+    first = evaluate(symbolic, values)  # checks the first step and names any bad quantity
     errors: list[float] = []
     vector = given_vector(symbolic, values)
     try:
@@ -50,5 +57,9 @@ def train(symbolic: SymbolicTrace, iterations: int,
     except (OverflowError, ZeroDivisionError, ValueError) as exc:
         raise NumericError(f"update {len(errors) + 1} failed ({exc})") from None
     last = evaluate(symbolic, dict(zip(given_names(symbolic), vector, strict=True)))
-    errors += [last[names.TOTAL_ERROR], last[names.after(names.TOTAL_ERROR)]]
+    after = last[names.after(names.TOTAL_ERROR)]
+    if names.TOTAL_ERROR in symbolic:  # the loop recorded the error before each update
+        errors += [last[names.TOTAL_ERROR], after]
+    else:  # it recorded the error after each update
+        errors = [initial_error(first), *errors, after]
     return TrainingRun(tuple(errors), last)
