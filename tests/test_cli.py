@@ -75,6 +75,17 @@ def test_train_every(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[1] == "0\t0.298371109"
 
 
+def test_render_training_run(workdir: Path) -> None:
+    assert main(["render", "-n", "100", "--show-steps", "1,100", "--every", "50",
+                 "-o", "t.md"]) == 0
+    text = (workdir / "t.md").read_text(encoding="utf-8")
+    assert "## Training" in text and "## Update 1\n" in text and "## Update 100\n" in text
+    run = tracer.train(tracer.build_trace(tracer.example_spec()), 100)
+    assert f"| 100 | {format_value(run.errors[100], 9)} |" in text
+    assert f"| 50 | {format_value(run.errors[50], 9)} |" in text
+    assert "after 100 updates." in text
+
+
 BAD_SPEC = SEED.replace("learning_rate = 0.5", "learning_rate = -0.5")
 
 
@@ -90,6 +101,9 @@ BAD_SPEC = SEED.replace("learning_rate = 0.5", "learning_rate = -0.5")
         (["render", "-f", "pdfx"], {}, "invalid choice"),
         (["names", "bad.toml"], {"bad.toml": "x = "}, "bad.toml: invalid TOML"),
         (["frobnicate"], {}, "invalid choice"),
+        (["render", "-n", "5", "--show-steps", "1,9"], {}, "--show-steps: '9' is not an update"),
+        (["render", "--show-steps", "x"], {}, "--iterations: must be at least 1"),
+        (["render", "-n", "-3"], {}, "--iterations: must be at least 1"),
     ],
 )
 def test_user_errors(workdir: Path, capsys: pytest.CaptureFixture[str], args: list[str],

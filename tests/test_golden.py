@@ -15,6 +15,8 @@ DATA = Path(__file__).parent / "data"
 CASES = [
     ("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"),
     ("deep", "md"), ("deep", "tex"), ("deep", "json"),
+    ("rich", "md"), ("rich", "tex"), ("batch", "md"), ("online", "md"), ("leaky", "md"),
+    ("leaky", "tex"),
 ]
 
 
@@ -34,6 +36,16 @@ def test_golden(name: str, fmt: str, update_golden: bool) -> None:
     assert path.exists(), f"missing {path}; run pytest --update-golden"
     assert text == path.read_text(encoding="utf-8"), (
         f"{path.name} differs from the rendering; review, then run pytest --update-golden")
+
+
+def test_training_document(update_golden: bool) -> None:
+    run = tracer.train(tracer.build_trace(spec_for("seed")), 100, keep=[1, 2])
+    text = tracer.render(run, "md", every=25)
+    path = GOLDEN / "seed-train.md"
+    if update_golden:
+        path.write_text(text, encoding="utf-8")
+        pytest.skip(f"rewrote {path.name}")
+    assert text == path.read_text(encoding="utf-8")
 
 
 def test_rendering_is_deterministic() -> None:

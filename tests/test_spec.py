@@ -31,6 +31,38 @@ def test_defaults() -> None:
     assert spec.update_order == "simultaneous"
 
 
+WITHOUT_TABLES = SEED.split("[inputs]")[0] + "[[layers]]" + SEED.split("[[layers]]", 1)[1]
+EXAMPLES = """
+[[examples]]
+[examples.inputs]
+i1 = 0.05
+i2 = 0.10
+[examples.targets]
+o1 = 0.01
+o2 = 0.99
+[[examples]]
+[examples.inputs]
+i1 = 0.5
+i2 = 0.9
+[examples.targets]
+o1 = 0.5
+o2 = 0.4
+"""
+
+
+def test_examples_spec() -> None:
+    spec = parse_spec(WITHOUT_TABLES + EXAMPLES)
+    assert len(spec.examples) == 2
+    assert spec.examples[1].inputs == (("i1", 0.5), ("i2", 0.9))
+    assert spec.mode == "batch" and spec.batch_reduction == "mean"
+
+
+def test_spec_round_trips_through_plain_data() -> None:
+    for text in (SEED, WITHOUT_TABLES + EXAMPLES):
+        spec = parse_spec(text)
+        assert tracer.spec_from_dict(tracer.spec_to_dict(spec)) == spec
+
+
 def edit(old: str, new: str) -> str:
     assert old in SEED, old
     return SEED.replace(old, new, 1)
@@ -88,6 +120,29 @@ BAD = [
     ("title newline", edit('title = "A step', 'title = "A\\nstep'), "title", "one line"),
     ("bool flag", edit("update_biases = false", 'update_biases = "no"'), "update_biases",
      "true or false"),
+    ("slope on sigmoid", edit('bias = 0.35', 'bias = 0.35\nslope = 0.1'), "layers[1].slope",
+     "only leaky_relu takes a slope"),
+    ("softmax hidden", edit('activation = "sigmoid"', 'activation = "softmax"'),
+     "layers[1].activation", "output layer only"),
+    ("bce needs sigmoid", edit('loss = "half_squared_error"', 'loss = "cross_entropy"'), "loss",
+     "does not fit output activation 'sigmoid' (it needs softmax)"),
+    ("bce target range", edit("o1 = 0.01", "o1 = 1.5").replace(
+        '"half_squared_error"', '"binary_cross_entropy"'), "targets.o1", "must lie in [0, 1]"),
+    ("carry", edit("learning_rate = 0.5", 'learning_rate = 0.5\ncarry = "round"'), "carry",
+     "did you mean 'rounded'"),
+    ("mode", edit("learning_rate = 0.5", 'learning_rate = 0.5\nmode = "onlin"'), "mode",
+     "did you mean 'online'"),
+    ("reduction", edit("learning_rate = 0.5", 'learning_rate = 0.5\nbatch_reduction = 1'),
+     "batch_reduction", "must be a string"),
+    ("inputs and examples", SEED + EXAMPLES, "inputs", "not both"),
+    ("example inputs differ", WITHOUT_TABLES + EXAMPLES.replace("i2 = 0.9", "i3 = 0.9"),
+     "examples[2].inputs", "must name the inputs i1, i2 in this order"),
+    ("example unknown key", WITHOUT_TABLES + EXAMPLES.replace("[examples.targets]\no1 = 0.5",
+                                                              "[examples.target]\no1 = 0.5"),
+     "examples[2].target", "did you mean 'targets'"),
+    ("example target", WITHOUT_TABLES + EXAMPLES.replace("o2 = 0.4", "o3 = 0.4"),
+     "examples[2].targets.o3", "is not an output neuron"),
+    ("no examples", "examples = []\n" + WITHOUT_TABLES, "examples", "needs at least one entry"),
 ]
 
 

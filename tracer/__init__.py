@@ -12,7 +12,7 @@ from .errors import NumericError, SpecError, TracerError
 from .evaluate import Quantity, Trace, evaluate
 from .examples import EXAMPLES, example_spec, example_text
 from .render import render
-from .spec import LayerSpec, Spec, load_spec, parse_spec, spec_from_dict
+from .spec import LayerSpec, Spec, load_spec, parse_spec, spec_from_dict, spec_to_dict
 from .trace import SymbolicTrace, build_trace
 from .train import TrainingRun, train
 
@@ -25,5 +25,6 @@ def trace(spec: Spec) -> Trace:
 __all__ = [
     "EXAMPLES", "LayerSpec", "NumericError", "Quantity", "Spec", "SpecError", "SymbolicTrace",
     "Trace", "TracerError", "TrainingRun", "build_trace", "evaluate", "example_spec",
-    "example_text", "load_spec", "parse_spec", "render", "spec_from_dict", "trace", "train",
+    "example_text", "load_spec", "parse_spec", "render", "spec_from_dict", "spec_to_dict",
+    "trace", "train",
 ]

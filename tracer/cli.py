@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -16,7 +17,7 @@ from .render import FORMATS, render, write_atomic
 from .showcase import write_showcase
 from .spec import Spec, load_spec
 from .trace import Kind, Stage, SymbolicTrace, build_trace
-from .train import train
+from .train import TrainingRun, train
 
 EXIT_USER_ERROR = 2
 
@@ -38,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
                             help="md, tex or json (default: from -o's extension, else md)")
     render_cmd.add_argument("-o", "--output", help="output file, or - for stdout"
                             " (default: output/<spec name>.<format>)")
+    render_cmd.add_argument("-n", "--iterations", type=int, default=0,
+                            help="train for N updates: an error table and chosen derivations")
+    render_cmd.add_argument("--show-steps", default="",
+                            help="updates to derive in full, e.g. 1,2,10000 (default: 1)")
+    render_cmd.add_argument("--every", type=int, default=0,
+                            help="rows of the error table every K updates (default: N/10)")
 
     example = commands.add_parser("example", help="print a built-in example spec")
     example.add_argument("name", nargs="?", choices=EXAMPLES, default=DEFAULT)
@@ -79,8 +86,13 @@ def _stem(path: Path | None) -> str:
 
 def _render(args: argparse.Namespace) -> int:
     fmt = args.format or _format_from(args.output) or "md"
-    trace = evaluate(build_trace(_spec(args.spec)))
-    text = render(trace, fmt)
+    symbolic = build_trace(_spec(args.spec))
+    if args.iterations or args.show_steps:
+        shown = _steps(args.show_steps, args.iterations)
+        text = render(_run(symbolic, args.iterations, args.every, shown), fmt,
+                      every=args.every)
+    else:
+        text = render(evaluate(symbolic), fmt)
     if args.output == "-":
         sys.stdout.write(text)
         return 0
@@ -90,6 +102,56 @@ def _render(args: argparse.Namespace) -> int:
     write_atomic(path, text)
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _steps(text: str, iterations: int) -> list[int]:
+    """--show-steps "1,2,10000": update numbers within 1..iterations."""
+    if iterations < 1:
+        raise TracerError(f"must be at least 1, got {iterations}", key="--iterations")
+    if not text:
+        return [1]
+    steps = []
+    for part in text.split(","):
+        if not part.strip().isdigit() or not 1 <= int(part) <= iterations:
+            raise TracerError(f"{part.strip()!r} is not an update number from 1 to "
+                              f"{iterations}", key="--show-steps")
+        steps.append(int(part))
+    return steps
+
+
+def _run(symbolic: SymbolicTrace, iterations: int, every: int,
+         keep: Sequence[int] = ()) -> TrainingRun:
+    """Train, with a progress bar on a terminal once a run takes more than a second."""
+    if iterations < 1:
+        raise TracerError(f"must be at least 1, got {iterations}", key="--iterations")
+    if every < 0:
+        raise TracerError(f"must be at least 0, got {every}", key="--every")
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        return train(symbolic, iterations, keep=keep, progress=bar)
+    finally:
+        if bar:
+            bar.close()
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, shown only once a second has passed."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.start < 1.0:
+            return
+        filled = 30 * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} updates")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
 
 
 def _format_from(output: str | None) -> str | None:
@@ -109,12 +171,8 @@ def _names(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    if args.iterations < 1:
-        raise TracerError(f"must be at least 1, got {args.iterations}", key="--iterations")
-    if args.every < 0:
-        raise TracerError(f"must be at least 0, got {args.every}", key="--every")
     symbolic = build_trace(_spec(args.spec))
-    run = train(symbolic, args.iterations)
+    run = _run(symbolic, args.iterations, args.every)
     digits = symbolic.spec.digits
     if args.every:
         print("iteration\tE_total")

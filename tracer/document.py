@@ -15,10 +15,11 @@ import sympy as sp
 
 from . import mathfmt, names
 from .escape import latex_text, markdown_text
-from .evaluate import Trace, initial_error
+from .evaluate import Trace
 from .functions import LOSSES, OUT, TARGET, instantiate
 from .numbers import format_value
 from .trace import Kind, Stage, Term
+from .train import TrainingRun
 
 # A step whose one-line LaTeX source is longer than this is set on several aligned lines.
 WIDE_STEP = 140
@@ -57,6 +58,12 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Run:
+    number: int  # the update this derivation is (1 for a single worked step)
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
 class Row:
     cells: tuple[str, ...]  # math cells are LaTeX, text cells escaped
 
@@ -71,39 +78,61 @@ class Document:
     loss_formula: str  # LaTeX: E_{total} = \sum_k ...
     layers: tuple[Row, ...]  # (name, neurons, activation, bias text)
     givens: tuple[Row, ...]  # (symbol LaTeX, value)
-    sections: tuple[Section, ...]
-    updates: tuple[Row, ...]  # (symbol LaTeX, old value, new value)
+    runs: tuple[Run, ...]  # the derivations shown: one step, or chosen training updates
+    updates: tuple[Row, ...]  # (symbol LaTeX, value before, value after the last update)
     error_before: str
     error_after: str
     update_order: str
     update_biases: bool
+    iterations: int  # updates applied; 0 for a single worked step
+    errors: tuple[Row, ...]  # (update number, E_total after it) for training runs
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The sections of the first derivation shown."""
+        return self.runs[0].sections
 
 
-def build_document(trace: Trace, fmt: str) -> Document:
-    """The view model for `fmt` ("md" or "tex")."""
+def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0) -> Document:
+    """The view model for `fmt` ("md" or "tex") of one step or of a training run.
+
+    For a run, `every` sets the rows of the error table (default: about ten rows).
+    """
     escape = _ESCAPES[fmt]
-    spec = trace.symbolic.spec
-    context = _Context(trace)
-    total, after = initial_error(trace), trace[names.after(names.TOTAL_ERROR)]
+    run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
+    first, last = run.kept[min(run.kept)], run.last
+    spec = first.symbolic.spec
+    context = _Context(first)
+    final = _Context(last)
     return Document(
         title=escape(spec.title),
         description=escape(spec.description),
-        settings=_settings(trace, escape),
+        settings=_settings(first, escape),
         loss_formula=_loss_formula(spec.loss, spec.layers[-1].size),
-        layers=_layers(trace, escape),
-        givens=tuple(Row((t.latex, context.number(t.name))) for t in trace.symbolic
-                     if t.stage == Stage.GIVEN),
-        sections=_sections(context, escape),
+        layers=_layers(first, escape),
+        givens=tuple(Row((t.latex, context.format(run.initial[t.name])))
+                     for t in first.symbolic if t.stage == Stage.GIVEN),
+        runs=tuple(Run(number, _sections(_Context(trace), escape, first_run=i == 0))
+                   for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
-            Row((trace.symbolic[t.name].latex, context.number(t.name),
-                 context.number(names.updated(t.name))))
-            for t in trace.symbolic if names.updated(t.name) in trace.symbolic
+            Row((t.latex, context.format(run.initial[t.name]),
+                 final.number(names.updated(t.name))))
+            for t in first.symbolic if names.updated(t.name) in first.symbolic
         ),
-        error_before=context.format(total),
-        error_after=context.format(after),
+        error_before=context.format(run.errors[0]),
+        error_after=context.format(run.errors[-1]),
         update_order=spec.update_order,
         update_biases=spec.update_biases,
+        iterations=run.iterations if isinstance(source, TrainingRun) else 0,
+        errors=_error_rows(run, context, every) if isinstance(source, TrainingRun) else (),
     )
+
+
+def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, ...]:
+    """E_total after 0, K, 2K, … updates and after the last."""
+    step = every or max(1, run.iterations // 10)
+    marks = sorted({*range(0, run.iterations + 1, step), run.iterations})
+    return tuple(Row((str(k), context.format(run.errors[k]))) for k in marks)
 
 
 _ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
@@ -196,14 +225,18 @@ def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-def _sections(context: _Context, escape: Callable[[str], str]) -> tuple[Section, ...]:
-    """Forward, error and backward sections: once, or per example in online mode."""
+def _sections(context: _Context, escape: Callable[[str], str],
+              first_run: bool = True) -> tuple[Section, ...]:
+    """Forward, error and backward sections: once, or per example in online mode.
+
+    Only the first derivation of a document explains each kind of section.
+    """
     symbolic = context.trace.symbolic
     spec = symbolic.spec
     online = spec.mode == "online" and len(spec.examples) > 1
     sections = []
     for run in range(1, len(spec.examples) + 1) if online else [0]:
-        sections += _run_sections(context, escape, run, intro=run <= 1)
+        sections += _run_sections(context, escape, run, intro=first_run and run <= 1)
     if online:
         final = [t for t in symbolic if t.kind == Kind.UPDATE and t.example == 0]
         sections.append(_section(context, "final", "Parameters after every example", "",
@@ -275,8 +308,14 @@ def _is_parameter_step(symbolic: Any, term: Term) -> bool:
     return wrt in symbolic and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS)
 
 
-def json_document(trace: Trace) -> Mapping[str, Any]:
-    """The trace as plain data: values as numbers, formulas as text over canonical names."""
+def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
+    """The trace as plain data: values as numbers, formulas as text over canonical names.
+
+    For a training run, `quantities` is the first update shown and `training` holds the error
+    after every number of updates and the values of every update shown.
+    """
+    run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
+    trace = run.kept[min(run.kept)]
     spec = trace.symbolic.spec
     context = _Context(trace)
     quantities = []
@@ -292,7 +331,7 @@ def json_document(trace: Trace) -> Mapping[str, Any]:
             "formula_latex": None if formula is None else context.latex(formula),
             "depends_on": list(trace.symbolic.dependencies(term.name)),
         })
-    return {
+    document: dict[str, Any] = {
         "title": spec.title,
         "settings": {
             "loss": spec.loss,
@@ -300,6 +339,10 @@ def json_document(trace: Trace) -> Mapping[str, Any]:
             "update_order": spec.update_order,
             "update_biases": spec.update_biases,
             "digits": spec.digits,
+            "carry": spec.carry,
+            "examples": len(spec.examples),
+            "mode": spec.mode,
+            "batch_reduction": spec.batch_reduction,
             "layers": [
                 {"name": layer.name, "neurons": list(layer.neurons), "activation": layer.activation}
                 for layer in spec.layers
@@ -307,3 +350,10 @@ def json_document(trace: Trace) -> Mapping[str, Any]:
         },
         "quantities": quantities,
     }
+    if isinstance(source, TrainingRun):
+        document["training"] = {
+            "iterations": run.iterations,
+            "errors": list(run.errors),
+            "updates": {str(k): step.as_dict() for k, step in sorted(run.kept.items())},
+        }
+    return document

@@ -17,6 +17,7 @@ import jinja2
 from .document import build_document, json_document
 from .errors import OutputError, TracerError
 from .evaluate import Trace
+from .train import TrainingRun
 
 FORMATS = ("md", "tex", "json")
 TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
@@ -47,15 +48,16 @@ def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
 
 
-def render(trace: Trace, fmt: str, env: jinja2.Environment | None = None) -> str:
-    """The worked example as text in `fmt` (md, tex or json)."""
+def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
+           every: int = 0) -> str:
+    """The worked example (one step, or a training run) as text in `fmt` (md, tex or json)."""
     if fmt == "json":
-        return json.dumps(json_document(trace), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATE_NAMES:
         raise TracerError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
     env = env or environment()
     template = env.get_template(TEMPLATE_NAMES[fmt])
-    return template.render(doc=build_document(trace, fmt))
+    return template.render(doc=build_document(source, fmt, every))
 
 
 def write_files(folder: Path, documents: Mapping[str, str]) -> list[Path]:

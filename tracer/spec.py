@@ -94,6 +94,36 @@ class Spec:
         return self.examples[0].targets
 
 
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    """The spec as plain data that `spec_from_dict` reads back to an equal spec."""
+    data: dict[str, Any] = {
+        "title": spec.title, "description": spec.description, "loss": spec.loss,
+        "learning_rate": spec.learning_rate, "update_biases": spec.update_biases,
+        "update_order": spec.update_order, "digits": spec.digits, "carry": spec.carry,
+    }
+    if len(spec.examples) == 1:
+        data["inputs"] = dict(spec.inputs)
+        data["targets"] = dict(spec.targets)
+    else:
+        data["examples"] = [{"inputs": dict(e.inputs), "targets": dict(e.targets)}
+                            for e in spec.examples]
+        data["mode"] = spec.mode
+        data["batch_reduction"] = spec.batch_reduction
+    data["layers"] = [_layer_dict(layer) for layer in spec.layers]
+    return data
+
+
+def _layer_dict(layer: LayerSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": layer.name, "activation": layer.activation,
+        "weights": [list(row) for row in layer.weights],
+        "bias": list(layer.bias) if isinstance(layer.bias, tuple) else layer.bias,
+    }
+    if ACTIVATIONS[layer.activation].parameter:
+        data["slope"] = layer.slope
+    return data
+
+
 def load_spec(path: Path) -> Spec:
     """Read and validate a spec file."""
     source = str(path)

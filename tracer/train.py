@@ -1,9 +1,14 @@
-"""Repeated training steps with the trace's generated function (no sympy in the loop)."""
+"""Repeated training steps with the trace's generated code (no sympy in the loop).
+
+Updates run in one generated loop of the trace's own statements; the updates a document
+shows are evaluated in full by the same statements, so they are bit-for-bit the numbers of
+the loop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from . import names
 from .errors import NumericError
@@ -17,17 +22,29 @@ from .evaluate import (
 )
 from .trace import Kind, SymbolicTrace
 
+Progress = Callable[[int, int], None]  # (updates done, updates in all)
+CHUNK = 2000  # updates between progress reports
+
 
 @dataclass(frozen=True)
 class TrainingRun:
-    """E_total before each update and after the last, plus the final step's full trace."""
+    """E_total after each number of updates, and the full traces of chosen updates."""
 
-    errors: tuple[float, ...]  # errors[k] = E_total after k updates
+    errors: tuple[float, ...]  # errors[k] = E_total after k updates (errors[0]: before)
     last: Trace  # the trace of the last update (its *_after values are the final network)
+    kept: Mapping[int, Trace] = field(default_factory=dict)  # update number -> its trace
+    initial: Mapping[str, float] = field(default_factory=dict)  # given values before update 1
 
     @property
     def iterations(self) -> int:
         return len(self.errors) - 1
+
+    @classmethod
+    def one_step(cls, trace: Trace) -> TrainingRun:
+        """A single evaluated step seen as a run of one update."""
+        initial = {name: trace[name] for name in given_names(trace.symbolic)}
+        errors = (initial_error(trace), trace[names.after(names.TOTAL_ERROR)])
+        return cls(errors, trace, {1: trace}, initial)
 
 
 def _feedback(symbolic: SymbolicTrace) -> tuple[tuple[str, str], ...]:
@@ -39,27 +56,45 @@ def _feedback(symbolic: SymbolicTrace) -> tuple[tuple[str, str], ...]:
     )
 
 
-def train(symbolic: SymbolicTrace, iterations: int,
-          values: Mapping[str, float] | None = None) -> TrainingRun:
-    """Apply `iterations` updates, each one exactly the step the document derives.
-
-    Updates 1..N-1 run in one generated loop of the trace's own statements; the last update
-    is evaluated in full, so its trace can be shown.
-    """
-    if iterations < 1:
-        raise ValueError("iterations must be at least 1")
-    first = evaluate(symbolic, values)  # checks the first step and names any bad quantity
-    errors: list[float] = []
+def train(symbolic: SymbolicTrace, iterations: int, values: Mapping[str, float] | None = None,
+          keep: Iterable[int] = (), progress: Progress | None = None) -> TrainingRun:
+    """Apply `iterations` updates; keep the full trace of the updates numbered in `keep`."""
+    marks = sorted({*keep, iterations})
+    if iterations < 1 or marks[0] < 1 or marks[-1] > iterations:
+        raise ValueError("updates are numbered from 1 to the number of iterations")
+    feedback = _feedback(symbolic)
+    loop = compile_loop(symbolic, feedback)
+    before_each = names.TOTAL_ERROR in symbolic  # else the loop records the error after each
     vector = given_vector(symbolic, values)
-    try:
-        vector = list(compile_loop(symbolic, _feedback(symbolic))(vector, iterations - 1,
-                                                                  errors.append))
-    except (OverflowError, ZeroDivisionError, ValueError) as exc:
-        raise NumericError(f"update {len(errors) + 1} failed ({exc})") from None
-    last = evaluate(symbolic, dict(zip(given_names(symbolic), vector, strict=True)))
-    after = last[names.after(names.TOTAL_ERROR)]
-    if names.TOTAL_ERROR in symbolic:  # the loop recorded the error before each update
-        errors += [last[names.TOTAL_ERROR], after]
-    else:  # it recorded the error after each update
-        errors = [initial_error(first), *errors, after]
-    return TrainingRun(tuple(errors), last)
+    initial = dict(zip(given_names(symbolic), vector, strict=True))
+    errors: list[float] = []
+    if not before_each:  # the error before the first update comes first
+        errors.append(initial_error(evaluate(symbolic, values)))
+    kept: dict[int, Trace] = {}
+    done = 0
+    for mark in marks:
+        while done < mark - 1:  # the updates in between, in the generated loop
+            count = min(CHUNK, mark - 1 - done)
+            try:
+                vector = list(loop(vector, count, errors.append))
+            except (OverflowError, ZeroDivisionError, ValueError) as exc:
+                raise NumericError(f"update {len(errors) + 1} failed ({exc})") from None
+            done += count
+            if progress:
+                progress(done, iterations)
+        step = evaluate(symbolic, dict(zip(given_names(symbolic), vector, strict=True)))
+        errors.append(step[names.TOTAL_ERROR if before_each else names.after(names.TOTAL_ERROR)])
+        kept[mark] = step
+        vector = [step[following] for following in _next_values(symbolic, feedback)]
+        done = mark
+    if before_each:
+        errors.append(kept[iterations][names.after(names.TOTAL_ERROR)])
+    if progress:
+        progress(iterations, iterations)
+    return TrainingRun(tuple(errors), kept[iterations], kept, initial)
+
+
+def _next_values(symbolic: SymbolicTrace, feedback: tuple[tuple[str, str], ...]) -> list[str]:
+    """For every given value, the name of its value for the next update."""
+    updated = dict(feedback)
+    return [updated.get(name, name) for name in given_names(symbolic)]
