@@ -16,7 +16,7 @@ import sympy as sp
 from . import mathfmt, names
 from .escape import latex_text, markdown_text
 from .evaluate import Trace
-from .functions import LOSSES, OUT, TARGET, instantiate
+from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .numbers import format_value
 from .trace import Kind, Stage, Term
 from .train import TrainingRun
@@ -299,6 +299,10 @@ def _group_title(context: _Context, term: Term) -> str:
         return f"{example}Gradients of the parameters"
     if term.kind == Kind.ERROR:
         return example.removesuffix(": ")
+    layer = spec.layers[term.layer - 1] if term.layer else None
+    error_derivative = term.kind == Kind.LOCAL and term.name.startswith("dE_total/dout")
+    if layer and ACTIVATIONS[layer.activation].normalized and error_derivative:
+        return f"{example}Derivatives of the error"  # every delta of the layer uses them all
     return f"{example}Neuron {term.neuron}" if term.neuron else example.removesuffix(": ")
 
 

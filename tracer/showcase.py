@@ -10,7 +10,10 @@ from .render import render, write_files
 from .trace import build_trace
 
 # (example, format): each becomes output/<example>.<format>
-SHOWCASE = (("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"))
+SHOWCASE = (
+    ("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"),
+    ("softmax", "md"), ("softmax", "tex"),
+)
 
 
 def showcase_documents() -> dict[str, str]:
