@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .check import Checker, Tolerance
 from .errors import TracerError
 from .evaluate import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
 from .numbers import format_value
-from .render import FORMATS, render, write_atomic
+from .render import FORMATS, render, render_feedback, write_atomic
+from .report import gradebook_csv
 from .showcase import write_showcase
 from .spec import Spec, load_spec
 from .trace import Kind, Stage, SymbolicTrace, build_trace
@@ -57,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("-n", "--iterations", type=int, required=True)
     train_cmd.add_argument("--every", type=int, default=0,
                            help="also print E_total every K updates")
+
+    check = commands.add_parser("check", help="mark an answer sheet, or a folder of sheets")
+    check.add_argument("spec", type=Path, help="the exercise's spec")
+    check.add_argument("sheet", type=Path, help="an answer sheet, or a folder of *.txt sheets")
+    check.add_argument("-f", "--format", choices=("text", "md", "json"), default="text")
+    check.add_argument("-o", "--output", help="report file (default: stdout); for a folder,"
+                       " the CSV gradebook (default: <folder>/gradebook.csv)")
+    check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-3)")
+    check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-9)")
+    check.add_argument("--sig-figs", type=int, help="agreement to N significant figures")
 
     showcase = commands.add_parser("showcase", help="regenerate the showcase documents")
     showcase.add_argument("folder", nargs="?", type=Path, default=Path("output"))
@@ -197,5 +210,64 @@ def _showcase(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tolerance(args: argparse.Namespace) -> Tolerance:
+    if args.sig_figs is not None:
+        if args.rtol is not None:
+            raise TracerError("give either --sig-figs or --rtol, not both", key="--sig-figs")
+        if not 1 <= args.sig_figs <= 15:
+            raise TracerError(f"must be from 1 to 15, got {args.sig_figs}", key="--sig-figs")
+        return Tolerance.significant_figures(args.sig_figs)
+    for key, value in (("--rtol", args.rtol), ("--atol", args.atol)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise TracerError(f"must be a number of at least 0, got {value}", key=key)
+    default = Tolerance()
+    return Tolerance(default.rtol if args.rtol is None else args.rtol,
+                     default.atol if args.atol is None else args.atol)
+
+
+MAX_SHEET_BYTES = 5_000_000
+
+
+def _read_sheet(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_SHEET_BYTES:
+            raise TracerError(f"larger than {MAX_SHEET_BYTES} bytes", source=str(path))
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise TracerError("file not found", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise TracerError("not UTF-8 text", source=str(path)) from None
+    except OSError as exc:
+        raise TracerError(f"cannot read ({exc.strerror})", source=str(path)) from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    tolerance = _tolerance(args)
+    trace = evaluate(build_trace(load_spec(args.spec)))
+    checker = Checker(trace, tolerance)
+    if args.sheet.is_dir():
+        return _check_folder(args, checker)
+    report = checker.mark(_read_sheet(args.sheet))
+    text = render_feedback(report, trace, args.format)
+    if args.output and args.output != "-":
+        write_atomic(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0 if report.passed else 1
+
+
+def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
+    sheets = sorted(p for p in args.sheet.glob("*.txt") if p.is_file())
+    if not sheets:
+        raise TracerError("no *.txt answer sheets in the folder", source=str(args.sheet))
+    reports = [(p.name, checker.mark(_read_sheet(p))) for p in sheets]
+    path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
+    write_atomic(path, gradebook_csv(reports, checker.symbolic.names))
+    for name, report in reports:
+        print(f"{name}\t{report.score:.3f}")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0 if all(report.passed for _, report in reports) else 1
+
+
 _COMMANDS = {"render": _render, "example": _example, "names": _names, "train": _train,
-             "showcase": _showcase}
+             "check": _check, "showcase": _showcase}

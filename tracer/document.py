@@ -7,7 +7,7 @@ templates never see raw user text. Nothing here knows about jinja2 or files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -361,3 +361,10 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
             "updates": {str(k): step.as_dict() for k, step in sorted(run.kept.items())},
         }
     return document
+
+
+def derivation_steps(trace: Trace, wanted: Sequence[str], fmt: str) -> dict[str, Step]:
+    """The document's own step (formula → numbers → value) for each named quantity."""
+    context, escape = _Context(trace), _ESCAPES[fmt]
+    return {name: context.step(trace.symbolic[name], escape) for name in wanted
+            if name in trace.symbolic and trace.symbolic[name].formula is not None}

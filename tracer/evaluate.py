@@ -208,3 +208,29 @@ def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> No
             raise NumericError(f"is not a finite number ({value})", key=name)
         scope[var] = value
     raise AssertionError("generated trace failed but no quantity did")
+
+
+Carry = Callable[[Sequence[float], Mapping[int, float]], list[float]]
+
+
+@cache
+def compile_carry(symbolic: SymbolicTrace) -> Carry:
+    """For checking: every quantity recomputed from its formula, where each value it depends
+    on is the student's own (by position) when given and otherwise recomputed the same way.
+
+    Returns, per position, the value the quantity's own formula gives (givens: as given).
+    """
+    givens = [f"v{i}" for i, term in enumerate(symbolic.terms) if term.formula is None]
+    rounded = symbolic.spec.carry == "rounded"
+    lines = ["def _carry(_given, _student):", f"    {', '.join(givens)}, = _given",
+             f"    _r = [{', '.join(givens)}] + [0.0] * {len(symbolic.terms) - len(givens)}"]
+    lines += [f"    {var} = _student.get({var[1:]}, {var})" for var in givens]
+    for var, code in _statements(symbolic):
+        code = f"_round({code})" if rounded else code
+        lines += [f"    _r[{var[1:]}] = {var} = {code}",
+                  f"    {var} = _student.get({var[1:]}, {var})"]
+    lines.append("    return _r")
+    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
+    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
+    function: Carry = namespace["_carry"]  # type: ignore[assignment]
+    return function

@@ -14,9 +14,13 @@ from pathlib import Path
 
 import jinja2
 
+from .check import Report
 from .document import build_document, json_document
 from .errors import OutputError, TracerError
+from .escape import markdown_text
 from .evaluate import Trace
+from .misconceptions import CATALOGUE
+from .report import feedback, report_json, report_text
 from .train import TrainingRun
 
 FORMATS = ("md", "tex", "json")
@@ -58,6 +62,23 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     env = env or environment()
     template = env.get_template(TEMPLATE_NAMES[fmt])
     return template.render(doc=build_document(source, fmt, every))
+
+
+def render_feedback(report: Report, trace: Trace, fmt: str,
+                    env: jinja2.Environment | None = None) -> str:
+    """A check report as `text` (a table for the grader), `md` (feedback) or `json`."""
+    if fmt == "json":
+        return json.dumps(report_json(report), indent=2) + "\n"
+    if fmt == "text":
+        return report_text(report, trace.symbolic.spec.digits)
+    if fmt != "md":
+        raise TracerError(f"unknown format {fmt!r} (one of: text, md, json)")
+    descriptions = {m.id: m.description for m in CATALOGUE}
+    template = (env or environment()).get_template("check.md.j2")
+    counts = {status: n for status, n in report.counts.items() if n}
+    return template.render(title=markdown_text(trace.symbolic.spec.title),
+                           score=f"{report.score:.0%}", counts=counts,
+                           lines=feedback(report, trace, descriptions))
 
 
 def write_files(folder: Path, documents: Mapping[str, str]) -> list[Path]:

@@ -1,0 +1,229 @@
+"""Marking a student's derivation step by step, with error carried forward and diagnoses.
+
+A `Checker` is built once per trace (per variant of an exercise) and marks any number of
+sheets. Each line is:
+- `correct`: within atol + rtol·|expected| of the trace's value;
+- `carried`: wrong, but equal to what the quantity's own formula gives from the student's own
+  earlier values (skipped steps recomputed from those, transitively; true values where the
+  student gave nothing upstream);
+- `wrong`: otherwise, with the first misconception of the catalogue whose re-derivation gives
+  the student's value (directly or carried);
+- `invalid`: the line cannot be read (the reason is given; other lines are still marked).
+A formula part is `equivalent` or `not-equivalent` to the trace's formula, judged by
+evaluating both over the network's parameters at several points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .answers import Line, NameTable, parse_sheet
+from .evaluate import Trace, compile_carry, compile_trace, evaluate, given_names
+from .misconceptions import CATALOGUE
+from .safeexpr import Formula, FormulaError
+from .trace import SymbolicTrace, build_trace
+
+STATUSES = ("correct", "carried", "wrong", "invalid")
+POINTS = 4  # random points for formula equivalence, besides the actual values
+FORMULA_RTOL = 1e-7
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = 1e-3
+    atol: float = 1e-9
+
+    def close(self, given: float, expected: float) -> bool:
+        return math.isfinite(expected) and abs(given - expected) <= (
+            self.atol + self.rtol * abs(expected))
+
+    @classmethod
+    def significant_figures(cls, figures: int) -> Tolerance:
+        """Agreement to N significant figures: a relative error below 5·10^-N."""
+        return cls(rtol=5 * 10.0 ** -figures, atol=1e-12)
+
+
+@dataclass(frozen=True)
+class Result:
+    line: int
+    name: str  # canonical name, or the name as written when it is unknown
+    status: str  # correct, carried, wrong, invalid
+    given: float | None = None
+    expected: float | None = None
+    formula: str | None = None  # equivalent, not-equivalent, or None without a formula
+    diagnosis: str | None = None  # a misconception id
+    reason: str = ""
+    carried_value: float | None = None  # what the student's own earlier values give
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[Result, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: sum(r.status == status for r in self.results) for status in STATUSES}
+
+    @property
+    def score(self) -> float:
+        """The share of lines that are correct or carried."""
+        if not self.results:
+            return 0.0
+        counts = self.counts
+        return (counts["correct"] + counts["carried"]) / len(self.results)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.status in ("correct", "carried") for r in self.results)
+
+
+class Checker:
+    """Marks sheets against one evaluated trace."""
+
+    def __init__(self, trace: Trace, tolerance: Tolerance | None = None) -> None:
+        self.trace = trace
+        self.symbolic = trace.symbolic
+        self.tolerance = tolerance or Tolerance()
+        self.names = NameTable(self.symbolic.names)
+        self.givens = [trace[name] for name in given_names(self.symbolic)]
+
+    def mark(self, text: str) -> Report:
+        lines = parse_sheet(text, self.names)
+        student = self._student_values(lines)
+        recomputed = self._carry(self.symbolic, student)
+        return Report(tuple(self._mark_line(line, student, recomputed) for line in lines))
+
+    # -- values ---------------------------------------------------------------------------
+    def _student_values(self, lines: Sequence[Line]) -> dict[int, float]:
+        """Position -> the student's value (the last line naming a quantity wins)."""
+        values: dict[int, float] = {}
+        for line in lines:
+            if line.name is not None and not line.error and line.number is not None:
+                values[self.symbolic.position(line.name)] = line.number
+        return values
+
+    def _carry(self, symbolic: SymbolicTrace, student: Mapping[int, float]) -> list[float]:
+        try:
+            return compile_carry(symbolic)(self.givens, student)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return [math.nan] * len(symbolic.terms)
+
+    def _mark_line(self, line: Line, student: Mapping[int, float],
+                   recomputed: Sequence[float]) -> Result:
+        if line.error or line.name is None:
+            return Result(line.line, line.name or line.written, "invalid", reason=line.error)
+        position = self.symbolic.position(line.name)
+        expected = self.trace.values[position]
+        verdict, reason = self._formula_verdict(line)
+        given = line.number
+        if given is None:  # a formula alone: marked by its verdict
+            if verdict is None:
+                return Result(line.line, line.name, "invalid", expected=expected, reason=reason)
+            given = self._formula_value(line.formulas[-1], student)
+            status = "correct" if verdict == "equivalent" else "wrong"
+        else:
+            status = self._status(given, expected, recomputed[position])
+        diagnosis = None
+        if status == "wrong" and given is not None:
+            diagnosis = self._diagnose(position, given, student)
+        carried = recomputed[position] if math.isfinite(recomputed[position]) else None
+        return Result(line.line, line.name, status, given, expected, verdict, diagnosis,
+                      reason, carried)
+
+    def _status(self, given: float, expected: float, carried: float) -> str:
+        if self.tolerance.close(given, expected):
+            return "correct"
+        if self.tolerance.close(given, carried):
+            return "carried"
+        return "wrong"
+
+    # -- formulas -------------------------------------------------------------------------
+    def _formula_verdict(self, line: Line) -> tuple[str | None, str]:
+        """The verdict on the line's last formula part, and a reason when there is none."""
+        if not line.formulas:
+            return None, ""
+        formula = line.formulas[-1]
+        if line.name in formula.names:
+            return None, "the formula uses the quantity itself"
+        agreeing = 0
+        for values in self._points:
+            try:
+                value = formula.evaluate(values)
+            except (FormulaError, KeyError):
+                continue
+            expected = values[line.name]  # type: ignore[index]
+            if not math.isclose(value, expected, rel_tol=FORMULA_RTOL, abs_tol=1e-12):
+                return "not-equivalent", ""
+            agreeing += 1
+        if agreeing == 0:
+            return None, "the formula cannot be computed"
+        return "equivalent", ""
+
+    def _formula_value(self, formula: Formula, student: Mapping[int, float]) -> float | None:
+        """The formula at the student's own values (true ones where they gave none)."""
+        values = dict(zip(self.symbolic.names, self.trace.values, strict=True))
+        values.update({self.symbolic.names[p]: v for p, v in student.items()})
+        try:
+            return formula.evaluate(values)
+        except FormulaError:
+            return None
+
+    @cached_property
+    def _points(self) -> list[dict[str, float]]:
+        """The trace's values (exact carry) at its own numbers and at nearby random points."""
+        spec = dataclasses.replace(self.symbolic.spec, carry="exact")
+        exact = build_trace(spec) if self.symbolic.spec.carry != "exact" else self.symbolic
+        function = compile_trace(exact)
+        rng = random.Random(0)
+        points = []
+        for k in range(POINTS + 1):
+            scale = 0.0 if k == 0 else 0.15
+            vector = [v * (1 + scale * rng.uniform(-1, 1)) + scale * 0.1 * rng.uniform(-1, 1)
+                      for v in self.givens]
+            try:
+                values = function(vector)
+            except (OverflowError, ZeroDivisionError, ValueError):
+                continue
+            if all(map(math.isfinite, values)):
+                points.append(dict(zip(exact.names, values, strict=True)))
+        return points
+
+    # -- misconceptions -------------------------------------------------------------------
+    @cached_property
+    def _variants(self) -> list[tuple[str, SymbolicTrace, list[float], frozenset[int]]]:
+        """(misconception id, variant trace, its values from the true givens, the positions
+        whose own formula the variant changes)."""
+        variants = []
+        for misconception in CATALOGUE:
+            for variant in misconception.variants(self.symbolic):
+                try:
+                    values = list(evaluate(variant, dict(zip(
+                        given_names(variant), self.givens, strict=True))).values)
+                except Exception:
+                    continue
+                changed = frozenset(i for i, (a, b) in enumerate(
+                    zip(self.symbolic.terms, variant.terms, strict=True)) if a.formula != b.formula)
+                variants.append((misconception.id, variant, values, changed))
+        return variants
+
+    def _diagnose(self, position: int, given: float, student: Mapping[int, float]) -> str | None:
+        """The misconception whose re-derivation gives the student's value.
+
+        Rules changed at this very step are tried before rules changed upstream, and the
+        student's own earlier values before the true ones: the most specific match wins.
+        """
+        own = {p: v for p, v in student.items() if p != position}
+        for local in (True, False):
+            candidates = [v for v in self._variants if (position in v[3]) == local]
+            for misconception, variant, _, _ in candidates:
+                if self.tolerance.close(given, self._carry(variant, own)[position]):
+                    return misconception
+            for misconception, _, values, _ in candidates:
+                if self.tolerance.close(given, values[position]):
+                    return misconception
+        return None

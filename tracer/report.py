@@ -1,0 +1,92 @@
+"""Check reports as plain data: JSON, a text table for the grader, a CSV gradebook, and the
+view model of the Markdown feedback (rendered through templates by `render`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .check import Report
+from .document import Step, derivation_steps
+from .escape import markdown_text
+from .evaluate import Trace
+from .numbers import format_value
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "results": [
+            {"line": r.line, "name": r.name, "status": r.status, "given": r.given,
+             "expected": r.expected, "formula": r.formula, "diagnosis": r.diagnosis,
+             "reason": r.reason or None}
+            for r in report.results
+        ],
+        "score": round(report.score, 6),
+        "counts": report.counts,
+    }
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "" if value is None else format_value(value, digits)
+
+
+def report_text(report: Report, digits: int) -> str:
+    """A fixed-width table, one row per line of the sheet, then the score."""
+    header = ("line", "quantity", "status", "given", "expected", "formula", "diagnosis",
+              "reason")
+    rows = [header] + [
+        (str(r.line), r.name, r.status, _number(r.given, digits), _number(r.expected, digits),
+         r.formula or "", r.diagnosis or "", r.reason) for r in report.results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+             + "  " + row[-1] for row in rows]
+    counts = report.counts
+    lines.append("")
+    lines.append(f"score {report.score:.3f}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One line of the Markdown feedback: escaped text, numbers formatted, LaTeX steps."""
+
+    line: int
+    name: str
+    status: str
+    given: str
+    expected: str
+    formula: str
+    diagnosis: str
+    reason: str
+    step: Step | None  # the right derivation, for a line that is not correct
+
+
+def feedback(report: Report, trace: Trace, descriptions: Mapping[str, str]) -> list[Feedback]:
+    digits = trace.symbolic.spec.digits
+    steps = derivation_steps(trace, [r.name for r in report.results if r.status != "correct"],
+                             "md")
+    return [
+        Feedback(r.line, markdown_text(r.name), r.status, _number(r.given, digits),
+                 _number(r.expected, digits), r.formula or "",
+                 markdown_text(f"{r.diagnosis}: {descriptions[r.diagnosis]}" if r.diagnosis
+                               else ""),
+                 markdown_text(r.reason), steps.get(r.name) if r.status != "correct" else None)
+        for r in report.results
+    ]
+
+
+def gradebook_csv(reports: Sequence[tuple[str, Report]], names: Sequence[str]) -> str:
+    """One row per sheet: its file, score and the status of every quantity any sheet gave."""
+    given = {r.name for _, report in reports for r in report.results}
+    columns = [name for name in names if name in given]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["sheet", "score", *columns])
+    for sheet, report in reports:
+        status = {r.name: r.status for r in report.results}
+        writer.writerow([sheet, f"{report.score:.4f}", *(status.get(c, "") for c in columns)])
+    return out.getvalue()

@@ -1,0 +1,228 @@
+"""Untrusted arithmetic (students' answers): parsed with `ast` and a whitelist, never evaluated.
+
+The text is ASCII-checked and size-limited, canonical quantity names are swapped for
+placeholders (they contain `/` and `@`), `^` becomes `**` (Python would read `x^2+1` as a XOR),
+and the tree is walked with a whitelist: numbers, names from the trace, + - * / **, unary
+minus, and calls of exp, log, tanh, sigma/sigmoid with one argument. Exponents must be small
+literal numbers. The checked tree is then evaluated with floats (guarded) or turned into sympy.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+MAX_LENGTH = 1000  # characters in one formula
+MAX_NODES = 400
+MAX_DEPTH = 40
+MAX_EXPONENT = 16.0
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+
+FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "sigma": lambda x: 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)),
+}
+SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "exp": sp.exp,
+    "log": sp.log,
+    "tanh": sp.tanh,
+    "sigma": lambda x: 1 / (1 + sp.exp(-x)),
+}
+ALIASES = {"sigmoid": "sigma", "ln": "log"}
+
+
+class FormulaError(ValueError):
+    """The text is not an acceptable formula; the message says why, in a few words."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A checked formula: its tree (over placeholder names) and the quantity names it uses."""
+
+    text: str
+    tree: ast.expr
+    names: tuple[str, ...]  # placeholder index -> canonical name
+
+    def evaluate(self, values: Mapping[str, float]) -> float:
+        """The value with floats; FormulaError when it is not a finite number."""
+        try:
+            result = _evaluate(self.tree, self.names, values)
+        except (OverflowError, ZeroDivisionError, ValueError) as exc:
+            raise FormulaError(f"cannot be computed ({exc})") from None
+        if not math.isfinite(result):
+            raise FormulaError("is not a finite number")
+        return result
+
+    def to_sympy(self, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+        return _to_sympy(self.tree, self.names, symbols)
+
+
+def parse_number(text: str) -> float | None:
+    """A plain decimal number (strict ASCII, finite), or None."""
+    text = text.strip()
+    if not NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    if not math.isfinite(value) or (value == 0 and re.search(r"[1-9]", text.split("e")[0]
+                                                                .split("E")[0])):
+        return None  # 1e-400 would silently be 0
+    return value
+
+
+class NameMatcher:
+    """Finds canonical names (and their aliases) in formula text, longest first."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        """`names`: every accepted spelling -> its canonical name."""
+        self._names = dict(names)
+        spellings = sorted(self._names, key=len, reverse=True)
+        body = "|".join(re.escape(s) for s in spellings) or r"(?!x)x"
+        self._pattern = re.compile(rf"(?<![A-Za-z0-9_@/])(?:{body})(?![A-Za-z0-9_@])")
+
+    def substitute(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """The text with each name replaced by a placeholder `_q<i>`, and the names."""
+        found: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            canonical = self._names[match.group(0)]
+            if canonical not in found:
+                found.append(canonical)
+            return f" _q{found.index(canonical)} "
+
+        return self._pattern.sub(placeholder, text), tuple(found)
+
+
+def parse_formula(text: str, matcher: NameMatcher) -> Formula:
+    """Check `text` and return its Formula; FormulaError says what is not acceptable."""
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"longer than {MAX_LENGTH} characters")
+    if not text.isascii():
+        raise FormulaError("contains non-ASCII characters")
+    if _nesting(text) > MAX_DEPTH:
+        raise FormulaError(f"nested deeper than {MAX_DEPTH} parentheses")
+    replaced, names = matcher.substitute(text.replace("^", "**"))
+    if re.search(r"\d_|\b0[xXoObB]|\d[jJ]\b", replaced):
+        raise FormulaError("numbers must be plain decimals")
+    try:
+        tree = ast.parse(replaced.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise FormulaError("is not a formula (syntax)") from None
+    _check(tree, len(names))
+    return Formula(text, tree, names)
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+_UNARY = (ast.USub, ast.UAdd)
+
+
+def _check(tree: ast.expr, name_count: int) -> None:
+    """Raise FormulaError unless every node is whitelisted and the tree is small."""
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        raise FormulaError(f"more than {MAX_NODES} parts")
+    callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+    for node in nodes:
+        if id(node) in callees:
+            continue  # a function's name: checked with its call
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, _BINARY):
+                raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
+            if isinstance(node.op, ast.Pow):
+                _check_exponent(node.right)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, _UNARY):
+                raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
+        elif isinstance(node, ast.Constant):
+            if type(node.value) not in (int, float):
+                raise FormulaError(f"constant {node.value!r} is not a number")
+        elif isinstance(node, ast.Name):
+            _check_name(node.id, name_count)
+        elif isinstance(node, ast.Call):
+            _check_call(node)
+        elif not isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
+            raise FormulaError(f"{type(node).__name__} is not allowed")
+
+
+def _check_name(name: str, count: int) -> None:
+    if re.fullmatch(r"_q\d+", name) and int(name[2:]) < count:
+        return
+    if ALIASES.get(name, name) in FUNCTIONS:
+        raise FormulaError(f"{name} must be called: {name}(...)")
+    raise FormulaError(f"unknown name {name!r}")
+
+
+def _check_call(node: ast.Call) -> None:
+    if not isinstance(node.func, ast.Name) or ALIASES.get(node.func.id, node.func.id) not in (
+            FUNCTIONS):
+        raise FormulaError("only exp, log, tanh and sigma can be called")
+    if len(node.args) != 1 or node.keywords:
+        raise FormulaError(f"{node.func.id} takes exactly one argument")
+
+
+def _check_exponent(node: ast.expr) -> None:
+    value = node.operand if isinstance(node, ast.UnaryOp) else node
+    if not isinstance(value, ast.Constant) or type(value.value) not in (int, float):
+        raise FormulaError("an exponent must be a number")
+    if abs(value.value) > MAX_EXPONENT:  # type: ignore[arg-type]  # int or float, checked above
+        raise FormulaError(f"an exponent larger than {MAX_EXPONENT:g}")
+
+
+def _function(node: ast.Call) -> str:
+    assert isinstance(node.func, ast.Name)  # see _check_call
+    return ALIASES.get(node.func.id, node.func.id)
+
+
+def _evaluate(node: ast.expr, names: Sequence[str], values: Mapping[str, float]) -> float:
+    if isinstance(node, ast.Constant):
+        return float(node.value)  # type: ignore[arg-type]  # numbers only, see _check
+    if isinstance(node, ast.Name):
+        return values[names[int(node.id[2:])]]
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, names, values)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[_function(node)](_evaluate(node.args[0], names, values))
+    assert isinstance(node, ast.BinOp)
+    left, right = _evaluate(node.left, names, values), _evaluate(node.right, names, values)
+    return float(_OPERATIONS[type(node.op)](left, right))
+
+
+_OPERATIONS: dict[type, Callable[[float, float], Any]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a ** b,
+}
+
+
+def _to_sympy(node: ast.expr, names: Sequence[str], symbols: Mapping[str, sp.Symbol]) -> Any:
+    if isinstance(node, ast.Constant):
+        return sp.Integer(node.value) if type(node.value) is int else sp.Float(node.value)
+    if isinstance(node, ast.Name):
+        return symbols[names[int(node.id[2:])]]
+    if isinstance(node, ast.UnaryOp):
+        operand = _to_sympy(node.operand, names, symbols)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        return SYMPY_FUNCTIONS[_function(node)](_to_sympy(node.args[0], names, symbols))
+    assert isinstance(node, ast.BinOp)
+    left, right = _to_sympy(node.left, names, symbols), _to_sympy(node.right, names, symbols)
+    return _OPERATIONS[type(node.op)](left, right)
