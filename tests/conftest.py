@@ -10,7 +10,6 @@ from hypothesis import settings
 import tracer
 from tracer.evaluate import Trace
 
-
 # CI runs the property and fuzz tests with a fixed budget and fixed examples: a red CI run is
 # reproducible, and a green one is not luck. Locally they explore new examples each run.
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -10,12 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .check import Checker, Tolerance
+from .check import Checker, Report, Tolerance
 from .errors import TracerError
 from .evaluate import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
+from .keys import (
+    MAX_STUDENTS,
+    Student,
+    key_files,
+    make_variants,
+    read_manifest,
+    read_roster,
+)
 from .numbers import format_value
-from .render import FORMATS, render, render_feedback, write_atomic
+from .render import FORMATS, render, render_feedback, write_atomic, write_files
 from .report import gradebook_csv
 from .showcase import write_showcase
 from .spec import Spec, load_spec
@@ -61,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--every", type=int, default=0,
                            help="also print E_total every K updates")
 
+    keys = commands.add_parser("keys", help="per-student variants: question sheets and keys")
+    keys.add_argument("spec", type=Path, help="an exercise spec with a [randomize] table")
+    group = keys.add_mutually_exclusive_group(required=True)
+    group.add_argument("--variants", type=int, help="N anonymous variants v001, v002, …")
+    group.add_argument("--roster", type=Path, help="a CSV with an id column (name optional)")
+    keys.add_argument("--seed", type=int, required=True, help="the exercise seed")
+    keys.add_argument("-f", "--format", choices=("md", "tex"), default="md")
+    keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    keys.add_argument("--booklet", action="store_true", help="also every key in one file")
+
     check = commands.add_parser("check", help="mark an answer sheet, or a folder of sheets")
     check.add_argument("spec", type=Path, help="the exercise's spec")
     check.add_argument("sheet", type=Path, help="an answer sheet, or a folder of *.txt sheets")
@@ -70,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-3)")
     check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-9)")
     check.add_argument("--sig-figs", type=int, help="agreement to N significant figures")
+    check.add_argument("--manifest", type=Path,
+                       help="from tracer keys: grade each sheet against its own variant")
 
     showcase = commands.add_parser("showcase", help="regenerate the showcase documents")
     showcase.add_argument("folder", nargs="?", type=Path, default=Path("output"))
@@ -241,10 +261,32 @@ def _read_sheet(path: Path) -> str:
         raise TracerError(f"cannot read ({exc.strerror})", source=str(path)) from None
 
 
+def _keys(args: argparse.Namespace) -> int:
+    if args.variants is not None and not 1 <= args.variants <= MAX_STUDENTS:
+        raise TracerError(f"must be from 1 to {MAX_STUDENTS}, got {args.variants}",
+                          key="--variants")
+    symbolic = build_trace(load_spec(args.spec))
+    entries: list[tuple[str, Student | None]]
+    if args.roster is not None:
+        entries = [(student.id, student) for student in read_roster(args.roster)]
+    else:
+        width = len(str(args.variants))
+        entries = [(f"v{k:0{width}d}", None) for k in range(1, args.variants + 1)]
+    variants = make_variants(symbolic, args.seed, entries)
+    files = key_files(symbolic, variants, args.seed, args.format, args.booklet)
+    write_files(args.output, files)
+    print(f"wrote {len(variants)} variants ({len(files)} files) to {args.output}",
+          file=sys.stderr)
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     tolerance = _tolerance(args)
-    trace = evaluate(build_trace(load_spec(args.spec)))
-    checker = Checker(trace, tolerance)
+    symbolic = build_trace(load_spec(args.spec))
+    if args.manifest is not None:
+        return _check_manifest(args, symbolic, tolerance)
+    checker = Checker(evaluate(symbolic), tolerance)
+    trace = checker.trace
     if args.sheet.is_dir():
         return _check_folder(args, checker)
     report = checker.mark(_read_sheet(args.sheet))
@@ -256,13 +298,43 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
-def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
-    sheets = sorted(p for p in args.sheet.glob("*.txt") if p.is_file())
+def _sheets(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise TracerError("is not a folder of answer sheets", source=str(folder))
+    sheets = sorted(p for p in folder.glob("*.txt") if p.is_file())
     if not sheets:
-        raise TracerError("no *.txt answer sheets in the folder", source=str(args.sheet))
-    reports = [(p.name, checker.mark(_read_sheet(p))) for p in sheets]
+        raise TracerError("no *.txt answer sheets in the folder", source=str(folder))
+    return sheets
+
+
+def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
+    reports = [(p.name, checker.mark(_read_sheet(p))) for p in _sheets(args.sheet)]
+    return _gradebook(args, reports, checker.symbolic)
+
+
+def _check_manifest(args: argparse.Namespace, symbolic: SymbolicTrace,
+                    tolerance: Tolerance) -> int:
+    """Each sheet in the folder against its own variant: the manifest's drawn values."""
+    variants = read_manifest(args.manifest)
+    reports = []
+    for path in _sheets(args.sheet):
+        values = variants.get(path.name.split(".")[0])
+        if values is None:
+            print(f"tracer: skipped {path.name}: no variant of that name in the manifest",
+                  file=sys.stderr)
+            continue
+        checker = Checker(evaluate(symbolic, values), tolerance)
+        reports.append((path.name, checker.mark(_read_sheet(path))))
+    if not reports:
+        raise TracerError("no sheet in the folder belongs to a variant of the manifest",
+                          source=str(args.sheet))
+    return _gradebook(args, reports, symbolic)
+
+
+def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
+               symbolic: SymbolicTrace) -> int:
     path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
-    write_atomic(path, gradebook_csv(reports, checker.symbolic.names))
+    write_atomic(path, gradebook_csv(reports, symbolic.names))
     for name, report in reports:
         print(f"{name}\t{report.score:.3f}")
     print(f"wrote {path}", file=sys.stderr)
@@ -270,4 +342,4 @@ def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
 
 
 _COMMANDS = {"render": _render, "example": _example, "names": _names, "train": _train,
-             "check": _check, "showcase": _showcase}
+             "keys": _keys, "check": _check, "showcase": _showcase}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -18,7 +19,7 @@ from .escape import latex_text, markdown_text
 from .evaluate import Trace
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .numbers import format_value
-from .trace import Kind, Stage, Term
+from .trace import Kind, Stage, SymbolicTrace, Term
 from .train import TrainingRun
 
 # A step whose one-line LaTeX source is longer than this is set on several aligned lines.
@@ -138,45 +139,72 @@ def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, .
 _ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
 
 
+@dataclass(frozen=True)
+class _StaticStep:
+    """The parts of a step that depend only on the network's structure (built once)."""
+
+    lhs: str
+    forms: tuple[str, ...]  # chain rule, origin, formula: symbolic LaTeX
+    simplified: str | None
+    numbers: str  # the formula with numbered slots for the values (mathfmt.fill)
+
+
+@cache
+def _static_steps(symbolic: SymbolicTrace) -> dict[str, _StaticStep]:
+    """Symbolic LaTeX of every step, printed once per structure: documents of many variants
+    only format numbers (sympy's printer costs ~0.25 ms an equation)."""
+    symbols = {t.symbol: t.latex for t in symbolic}
+    slots = {t.symbol: i for i, t in enumerate(symbolic.terms)}
+    steps = {}
+    for term in symbolic:
+        if term.formula is None:
+            continue
+        forms = []
+        if term.chain:
+            forms.append(r" \cdot ".join(symbolic[n].latex for n in term.chain))
+        if term.derivation is not None:
+            wrt = symbols[term.derivation.wrt]
+            of = mathfmt.latex(term.derivation.of, symbols)
+            forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
+        forms.append(mathfmt.latex(term.formula, symbols))
+        simplified = (None if term.simplified is None
+                      else mathfmt.latex(term.simplified, symbols))
+        steps[term.name] = _StaticStep(term.latex, tuple(forms), simplified,
+                                       mathfmt.slotted_latex(term.formula, slots))
+    return steps
+
+
 class _Context:
-    """Formatted numbers and symbols of one trace, computed once."""
+    """Formatted numbers of one trace, computed once, and its structure's static steps."""
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
         self.digits = trace.symbolic.spec.digits
-        terms = trace.symbolic.terms
-        self.symbols = {t.symbol: t.latex for t in terms}
-        self.numbers = {t.symbol: self.format(v) for t, v in zip(terms, trace.values, strict=True)}
+        self.values = [self.format(v) for v in trace.values]
+        self.static = _static_steps(trace.symbolic)
 
     def format(self, value: float) -> str:
         return format_value(value, self.digits)
 
     def number(self, name: str) -> str:
-        return self.format(self.trace[name])
+        return self.values[self.trace.symbolic.position(name)]
 
     def latex(self, expr: sp.Expr) -> str:
-        return mathfmt.latex(expr, self.symbols)
+        return mathfmt.latex(expr, {t.symbol: t.latex for t in self.trace.symbolic})
 
     def step(self, term: Term, escape: Callable[[str], str]) -> Step:
         """formula → numbers substituted → value, with the chain rule and origin where known."""
-        assert term.formula is not None
+        static = self.static[term.name]
         value = self.number(term.name)
-        forms = []
-        if term.chain:
-            forms.append(r" \cdot ".join(self.trace.symbolic[n].latex for n in term.chain))
-        if term.derivation is not None:
-            wrt = self.symbols[term.derivation.wrt]
-            of = self.latex(term.derivation.of)
-            forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
-        forms.append(self.latex(term.formula))
+        forms = list(static.forms)
         note = term.note
         if term.simplified is not None and self.holds(term.simplified, term.name):
-            forms.append(self.latex(term.simplified))
+            forms.append(static.simplified or "")
         elif term.simplified is not None:
             note = ""  # the simplification's assumption fails for these numbers
-        forms.append(mathfmt.substituted_latex(term.formula, self.numbers))
+        forms.append(mathfmt.fill(static.numbers, self.values))
         unique = tuple(f for i, f in enumerate(forms) if f not in forms[:i] and f != value)
-        return Step(term.name, term.latex, unique, value, escape(note))
+        return Step(term.name, static.lhs, unique, value, escape(note))
 
     def holds(self, expr: sp.Expr, name: str) -> bool:
         """Whether `expr` evaluates to the value of `name` here (a guard for simplified forms)."""
@@ -192,7 +220,7 @@ def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     spec = trace.symbolic.spec
     rows = [
         ("Loss", spec.loss),
-        ("Learning rate", format_value(spec.learning_rate, spec.digits)),
+        ("Learning rate", format_value(trace[names.LEARNING_RATE], spec.digits)),
         ("Update order", spec.update_order),
         ("Biases updated", "yes" if spec.update_biases else "no"),
         ("Decimals shown", str(spec.digits)),
@@ -339,7 +367,7 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
         "title": spec.title,
         "settings": {
             "loss": spec.loss,
-            "learning_rate": spec.learning_rate,
+            "learning_rate": trace[names.LEARNING_RATE],
             "update_order": spec.update_order,
             "update_biases": spec.update_biases,
             "digits": spec.digits,

@@ -65,3 +65,18 @@ def markdown_text(text: str) -> str:
 def _printable(text: str) -> str:
     # Control characters (newlines included) would break a heading or a table row.
     return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell that a spreadsheet will not run: text starting with = + - @ gets a quote."""
+    if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

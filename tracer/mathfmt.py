@@ -6,7 +6,8 @@ numbers when substituting. Text formulas (JSON) print canonical names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -49,9 +50,21 @@ def latex(expr: sp.Expr, symbols: Mapping[sp.Symbol, str]) -> str:
     return str(TraceLatexPrinter(symbols).doprint(expr))
 
 
-def substituted_latex(expr: sp.Expr, numbers: Mapping[sp.Symbol, str]) -> str:
-    """The formula in LaTeX with every symbol replaced by its formatted number."""
-    return latex(expr, {symbol: _number_latex(text) for symbol, text in numbers.items()})
+_SLOT = re.compile("\x00(\\d+)\x00")
+
+
+def slotted_latex(expr: sp.Expr, slots: Mapping[sp.Symbol, int]) -> str:
+    """The formula's LaTeX with a numbered slot where each symbol goes; `fill` puts numbers in.
+
+    Symbols are atoms to the printer, so filling the slots later gives exactly what printing
+    with the numbers would.
+    """
+    return latex(expr, {symbol: f"\x00{index}\x00" for symbol, index in slots.items()})
+
+
+def fill(slotted: str, numbers: Sequence[str]) -> str:
+    """The slotted LaTeX with formatted numbers, negative ones in brackets."""
+    return _SLOT.sub(lambda match: _number_latex(numbers[int(match.group(1))]), slotted)
 
 
 def text(expr: sp.Expr) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")
 
@@ -107,3 +111,49 @@ def example_suffix(example: int) -> str:
 def example_latex(symbol_latex: str, example: int) -> str:
     """out_{o1} -> {out_{o1}}^{(2)} for example 2; unchanged for a single example."""
     return f"{{{symbol_latex}}}^{{({example})}}" if example else symbol_latex
+
+
+# -- the given values of a spec, by canonical name ---------------------------------------
+
+def given_values(spec: Spec) -> dict[str, float]:
+    """The spec's numbers under their canonical names, in trace order."""
+    several = len(spec.examples) > 1
+    values: dict[str, float] = {}
+    for k, example in enumerate(spec.examples, start=1):
+        ex = example_suffix(k if several else 0)
+        values.update({name + ex: value for name, value in example.inputs})
+    number = 0
+    for index, layer in enumerate(spec.layers, start=1):
+        for row in layer.weights:
+            for value in row:
+                number += 1
+                values[weight(number)] = value
+        if isinstance(layer.bias, tuple):
+            pairs = zip(layer.neurons, layer.bias, strict=True)
+            values.update({neuron_bias(n): b for n, b in pairs})
+        else:
+            values[shared_bias(index)] = layer.bias
+    for k, example in enumerate(spec.examples, start=1):
+        ex = example_suffix(k if several else 0)
+        values.update({target(n) + ex: v for n, v in example.targets})
+    values[LEARNING_RATE] = spec.learning_rate
+    return values
+
+
+def given_keys(spec: Spec) -> dict[str, str]:
+    """Each randomizable given value and its `[randomize]` key: w5 -> weights.w5,
+    b_h1 -> biases.b_h1, i1@2 -> inputs.i1, target_o1 -> targets.o1, eta -> learning_rate."""
+    keys = {}
+    for name in given_values(spec):
+        base = name.split("@")[0]
+        if base == LEARNING_RATE:
+            keys[name] = "learning_rate"
+        elif base.startswith("target_"):
+            keys[name] = "targets." + base.removeprefix("target_")
+        elif base in dict(spec.inputs):
+            keys[name] = "inputs." + base
+        elif re.fullmatch(r"w\d+", base):
+            keys[name] = "weights." + base
+        else:
+            keys[name] = "biases." + base
+    return keys

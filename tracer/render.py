@@ -15,9 +15,9 @@ from pathlib import Path
 import jinja2
 
 from .check import Report
-from .document import build_document, json_document
+from .document import Row, build_document, json_document
 from .errors import OutputError, TracerError
-from .escape import markdown_text
+from .escape import latex_text, markdown_text
 from .evaluate import Trace
 from .misconceptions import CATALOGUE
 from .report import feedback, report_json, report_text
@@ -62,6 +62,20 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     env = env or environment()
     template = env.get_template(TEMPLATE_NAMES[fmt])
     return template.render(doc=build_document(source, fmt, every))
+
+
+def render_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
+                    env: jinja2.Environment | None = None) -> str:
+    """The question sheet of an exercise: the network, the given values, what to compute."""
+    if fmt not in TEMPLATE_NAMES:
+        raise TracerError(f"unknown format {fmt!r} for a question sheet (one of: md, tex)")
+    escape = markdown_text if fmt == "md" else latex_text
+    doc = build_document(trace, fmt)
+    rows = [Row((trace.symbolic[name].latex, name if fmt == "md" else escape(name)))
+            for name in asked]
+    template = (env or environment()).get_template(f"question.{fmt}.j2")
+    return template.render(doc=doc, asked=rows, student=escape(student),
+                           digits=trace.symbolic.spec.digits)
 
 
 def render_feedback(report: Report, trace: Trace, fmt: str,

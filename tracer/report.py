@@ -11,7 +11,7 @@ from typing import Any
 
 from .check import Report
 from .document import Step, derivation_steps
-from .escape import markdown_text
+from .escape import markdown_text, spreadsheet_safe
 from .evaluate import Trace
 from .numbers import format_value
 
@@ -88,5 +88,6 @@ def gradebook_csv(reports: Sequence[tuple[str, Report]], names: Sequence[str]) -
     writer.writerow(["sheet", "score", *columns])
     for sheet, report in reports:
         status = {r.name: r.status for r in report.results}
-        writer.writerow([sheet, f"{report.score:.4f}", *(status.get(c, "") for c in columns)])
+        writer.writerow([spreadsheet_safe(sheet), f"{report.score:.4f}",
+                         *(status.get(c, "") for c in columns)])
     return out.getvalue()

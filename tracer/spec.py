@@ -16,6 +16,8 @@ from typing import Any
 
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
+from .names import given_keys
+from .randomize import Rule, parse_rules, targets_of
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 UPDATE_ORDERS = ("simultaneous", "sequential")
@@ -27,8 +29,10 @@ MAX_NEURONS = 4096
 
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
-    "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers",
+    "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
+    "randomize",
 )
+MAX_ASK = 10000
 LAYER_KEYS = ("name", "activation", "weights", "bias", "slope")
 EXAMPLE_KEYS = ("inputs", "targets")
 CARRY = ("exact", "rounded")
@@ -82,6 +86,8 @@ class Spec:
     carry: str = "exact"
     mode: str = "batch"
     batch_reduction: str = "mean"
+    ask: tuple[str, ...] = ()  # quantities a question sheet asks for (default: see keys)
+    randomize: tuple[Rule, ...] = ()  # how variants of the exercise are drawn
     source: str = "<spec>"
 
     @property
@@ -101,6 +107,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
         "learning_rate": spec.learning_rate, "update_biases": spec.update_biases,
         "update_order": spec.update_order, "digits": spec.digits, "carry": spec.carry,
     }
+    if spec.ask:
+        data["ask"] = list(spec.ask)
     if len(spec.examples) == 1:
         data["inputs"] = dict(spec.inputs)
         data["targets"] = dict(spec.targets)
@@ -173,6 +181,9 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         carry=read.choice(data, "carry", CARRY, "exact"),
         mode=read.choice(data, "mode", MODES, "batch"),
         batch_reduction=read.choice(data, "batch_reduction", REDUCTIONS, "mean"),
+        ask=read.names(data, "ask"),
+        randomize=parse_rules(data["randomize"], read.fail, read.number)
+        if "randomize" in data else (),
         source=source,
     )
     _check_structure(spec, read, listed="examples" in data)
@@ -197,6 +208,23 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
     for index, example in enumerate(spec.examples, start=1):
         _check_example(spec, example, f"examples[{index}]." if listed else "", read)
     _check_fit(spec, read)
+    _check_rules(spec, read)
+
+
+def _check_rules(spec: Spec, read: _Reader) -> None:
+    """Every rule draws some value of this network, within the values' allowed ranges."""
+    keys = given_keys(spec)
+    for rule in spec.randomize:
+        path = f"randomize.{rule.key}"
+        drawn = targets_of(rule, keys)
+        if not drawn:
+            read.fail(path, "names no value of this network")
+        low, high = rule.bounds
+        if rule.key == "learning_rate" and low <= 0:
+            read.fail(path, "the learning rate must be greater than 0")
+        if rule.key.startswith("targets") and LOSSES[spec.loss].unit_targets and (
+                low < 0 or high > 1):
+            read.fail(path, f"targets must lie in [0, 1] for {spec.loss}")
 
 
 def _check_example(spec: Spec, example: Example, prefix: str, read: _Reader) -> None:
@@ -339,6 +367,18 @@ class _Reader:
         if len(text) > MAX_DESCRIPTION:
             self.fail("description", f"is longer than {MAX_DESCRIPTION} characters")
         return text
+
+    def names(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        """A list of quantity names (checked against the trace where it is used)."""
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(type(v) is str for v in value):
+            self.fail(key, "must be a list of quantity names (strings)")
+        if len(value) > MAX_ASK:
+            self.fail(key, f"has more than {MAX_ASK} names")
+        for index, name in enumerate(value, start=1):
+            if not re.fullmatch(r"[A-Za-z0-9_/@]{1,80}", name):
+                self.fail(f"{key}[{index}]", f"{name[:30]!r} is not a quantity name")
+        return tuple(value)
 
     def examples(self, data: Mapping[str, Any]) -> tuple[Example, ...]:
         """[[examples]], or the top-level [inputs] and [targets] as the one example."""

@@ -30,6 +30,7 @@ from .functions import (
     simplified_delta,
     simplified_normalized_delta,
 )
+from .names import given_keys, given_values
 from .spec import LayerSpec, Spec
 
 
@@ -123,31 +124,6 @@ class SymbolicTrace:
         return tuple(self.terms[i].name for i in sorted(found))
 
 
-def given_values(spec: Spec) -> dict[str, float]:
-    """The spec's numbers under their canonical names, in trace order."""
-    several = len(spec.examples) > 1
-    values: dict[str, float] = {}
-    for k, example in enumerate(spec.examples, start=1):
-        ex = names.example_suffix(k if several else 0)
-        values.update({name + ex: value for name, value in example.inputs})
-    number = 0
-    for index, layer in enumerate(spec.layers, start=1):
-        for row in layer.weights:
-            for value in row:
-                number += 1
-                values[names.weight(number)] = value
-        if isinstance(layer.bias, tuple):
-            pairs = zip(layer.neurons, layer.bias, strict=True)
-            values.update({names.neuron_bias(n): b for n, b in pairs})
-        else:
-            values[names.shared_bias(index)] = layer.bias
-    for k, example in enumerate(spec.examples, start=1):
-        ex = names.example_suffix(k if several else 0)
-        values.update({names.target(n) + ex: v for n, v in example.targets})
-    values[names.LEARNING_RATE] = spec.learning_rate
-    return values
-
-
 def build_trace(spec: Spec) -> SymbolicTrace:
     """Record the forward pass, the error, the backward pass, the updates and the error after."""
     recorder = _Recorder(spec)
@@ -159,6 +135,9 @@ def build_trace(spec: Spec) -> SymbolicTrace:
     recorder.after()
     terms = tuple(recorder.terms)
     return SymbolicTrace(spec, terms, {term.name: i for i, term in enumerate(terms)})
+
+
+__all__ = ["Kind", "Stage", "SymbolicTrace", "Term", "build_trace", "given_keys", "given_values"]
 
 
 def _product(*factors: sp.Expr) -> sp.Expr:

@@ -1,0 +1,229 @@
+"""Homework answer keys: reproducible per-student variants, their files, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tracer
+from tracer.check import Checker
+from tracer.cli import main
+from tracer.errors import TracerError
+from tracer.keys import (
+    Student,
+    key_files,
+    make_variants,
+    parse_roster,
+    safe_file_ids,
+    variant_spec,
+)
+from tracer.spec import parse_spec
+
+ROOT = Path(__file__).parent.parent
+EXERCISE = ROOT / "examples" / "homework.toml"
+ROSTER = ROOT / "examples" / "roster.csv"
+
+
+def keys_for(ids: list[str], seed: int = 7, fmt: str = "md") -> dict[str, str]:
+    symbolic = tracer.build_trace(tracer.load_spec(EXERCISE))
+    entries: list[tuple[str, Student | None]] = [(i, Student(i, f"Name {i}")) for i in ids]
+    return key_files(symbolic, make_variants(symbolic, seed, entries), seed, fmt)
+
+
+def test_reruns_are_byte_identical() -> None:
+    assert keys_for(["a", "b", "c"]) == keys_for(["a", "b", "c"])
+    assert keys_for(["a"], fmt="tex") == keys_for(["a"], fmt="tex")
+
+
+def test_a_students_numbers_do_not_depend_on_the_others() -> None:
+    full, fewer = keys_for(["a", "b", "c"]), keys_for(["c", "a"])
+    for name in ("a.key.md", "a.question.md", "a.toml", "c.key.md"):
+        assert full[name] == fewer[name]
+    assert full["a.toml"] != full["b.toml"]
+    assert keys_for(["a"], seed=8)["a.toml"] != full["a.toml"]
+
+
+def test_variant_spec_rerenders_to_its_key_and_keys_are_correct() -> None:
+    files = keys_for(["s1", "s2"])
+    manifest = json.loads(files["manifest.json"])
+    base = tracer.load_spec(EXERCISE)
+    for entry in manifest["variants"]:
+        spec = parse_spec(files[entry["files"]["spec"]], "variant.toml")
+        assert not spec.randomize
+        trace = tracer.trace(spec)
+        assert tracer.render(trace, "md") == files[entry["files"]["key"]]
+        for name, value in entry["values"].items():
+            assert trace[name] == value
+        assert variant_spec(base, entry["values"]) == parse_spec(
+            files[entry["files"]["spec"]], base.source)
+        sheet = files[entry["files"]["answers"]]
+        assert [line.split(" =")[0] for line in sheet.splitlines()
+                if line and not line.startswith("#")] == list(base.ask)
+        question = files[entry["files"]["question"]]
+        assert "`dE_total/dw5`" in question and "Name s" in question
+
+
+def test_filled_answer_sheet_checks_correct_against_its_variant() -> None:
+    files = keys_for(["s1"])
+    trace = tracer.trace(parse_spec(files["s1.toml"]))
+    answers = "".join(line + f"{trace[line.split(' =')[0]]}\n" if not line.startswith("#")
+                      and line else line + "\n" for line in files["s1.answers.txt"].splitlines())
+    report = Checker(trace).mark(answers)
+    assert report.passed and len(report.results) == 12
+
+
+def test_manifest_lists_students_seeds_and_values() -> None:
+    files = keys_for(["s1", "s2"])
+    rows = list(csv.DictReader(files["manifest.csv"].splitlines()))
+    data = json.loads(files["manifest.json"])
+    assert [r["student_id"] for r in rows] == ["s1", "s2"]
+    assert data["seed"] == 7
+    assert data["variants"][0]["student"] == {"id": "s1", "name": "Name s1"}
+    assert set(data["variants"][0]["values"]) == {
+        "i1", "i2", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "target_o1", "eta"}
+    assert float(rows[1]["w5"]) == data["variants"][1]["values"]["w5"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6, unique=True))
+def test_file_ids_are_safe_and_unique(ids: list[str]) -> None:
+    safe = safe_file_ids(ids)
+    assert len({s.lower() for s in safe}) == len(safe)
+    for name in safe:
+        assert name and len(name) <= 60
+        assert all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in name)
+        assert not name.startswith((".", "-")) and ".." not in name.split(".")[0:1]
+
+
+def test_hostile_student_names_are_escaped() -> None:
+    symbolic = tracer.build_trace(tracer.load_spec(EXERCISE))
+    student = Student("../../etc/x", "$\\input{/etc/passwd}$ <b>\nnet_h1 = 1")
+    variants = make_variants(symbolic, 1, [(student.id, student)])
+    files = key_files(symbolic, variants, 1, "tex")
+    assert set(files) >= {"etc_x.question.tex", "etc_x.answers.txt"}
+    assert "\\input{/etc" not in files["etc_x.question.tex"]
+    assert "\\textbackslash{}input" in files["etc_x.question.tex"]
+    sheet = files["etc_x.answers.txt"]
+    assert all(line.startswith("#") or " = " in line or not line for line in sheet.splitlines())
+    assert "\nnet_h1 = 1" not in sheet
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty roster"),
+        ("name\nAda\n", "no id column"),
+        ("id,name\n", "lists no students"),
+        ("id,name\na,Ada\na,Bob\n", "line 3: duplicate id 'a'"),
+        ("id,name\n,Ada\n", "line 2: the id is empty"),
+        ("id\na,extra\n", "line 2: more cells"),
+    ],
+)
+def test_bad_rosters(text: str, message: str) -> None:
+    with pytest.raises(TracerError, match=message):
+        parse_roster(text, "roster.csv")
+
+
+def test_roster_with_bom_crlf_and_extra_columns() -> None:
+    students = parse_roster("\ufeffID,Name,Section\r\ns1,Ada,A\r\n\r\ns2,Bob,B\r\n")
+    assert [(s.id, s.name, dict(s.extra)) for s in students] == [
+        ("s1", "Ada", {"section": "A"}), ("s2", "Bob", {"section": "B"})]
+
+
+def test_degenerate_draws_are_redrawn_or_refused() -> None:
+    data = {
+        "loss": "half_squared_error", "learning_rate": 0.5, "digits": 2,
+        "inputs": {"x": 1.0}, "targets": {"o1": 0.5},
+        "layers": [{"name": "h", "activation": "relu", "weights": [[0.5]], "bias": 0.0},
+                   {"name": "o", "activation": "sigmoid", "weights": [[1.0]], "bias": 0.0}],
+        "randomize": {"weights.w1": {"choices": [0.0, 0.5]}},
+    }
+    symbolic = tracer.build_trace(tracer.spec_from_dict(data))
+    # w1 = 0 puts the ReLU on its kink (net = 0): every seed ends up with w1 = 0.5 ...
+    for seed in range(20):
+        (variant,) = make_variants(symbolic, seed, [("v1", None)])
+        assert variant.values == {"w1": 0.5}
+    # ... and a second variant could only repeat the first: refused, nothing drawn
+    with pytest.raises(TracerError, match="no non-degenerate variant"):
+        make_variants(symbolic, 3, [("v1", None), ("v2", None)])
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ex.toml").write_text(EXERCISE.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_keys_command_and_manifest_grading(workdir: Path) -> None:
+    assert main(["keys", "ex.toml", "--roster", str(ROSTER), "--seed", "7", "-o", "out",
+                 "--booklet"]) == 0
+    out = workdir / "out"
+    assert (out / "booklet.md").read_text(encoding="utf-8").count("## Summary") == 4
+    first = sorted(p.name for p in out.iterdir())
+    assert main(["keys", "ex.toml", "--roster", str(ROSTER), "--seed", "7", "-o", "out2",
+                 "--booklet"]) == 0
+    for name in first:
+        assert (out / name).read_bytes() == (workdir / "out2" / name).read_bytes(), name
+    sheets = workdir / "sheets"
+    sheets.mkdir()
+    for entry in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["variants"]:
+        trace = tracer.trace(tracer.load_spec(out / entry["files"]["spec"]))
+        (sheets / entry["files"]["answers"]).write_text(
+            f"w5_new = {trace['w5_new']}\nE_total = {trace['E_total']}\n", encoding="utf-8")
+    assert main(["check", "ex.toml", "sheets", "--manifest", "out/manifest.json"]) == 0
+    rows = list(csv.reader((sheets / "gradebook.csv").read_text(encoding="utf-8").splitlines()))
+    assert [row[1] for row in rows[1:]] == ["1.0000"] * 4
+    assert main(["check", "ex.toml", "sheets"]) == 1  # against the base numbers: wrong
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "message"),
+    [
+        (["--variants", "0"], {}, "--variants: must be from 1"),
+        (["--roster", "r.csv"], {"r.csv": "id\na\na\n"}, "r.csv: line 3: duplicate id"),
+        (["--roster", "r.csv"], {"r.csv": ""}, "r.csv: empty roster"),
+        (["--roster", "missing.csv"], {}, "missing.csv: file not found"),
+    ],
+)
+def test_keys_bad_input_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str],
+                                       args: list[str], files: dict[str, str],
+                                       message: str) -> None:
+    for name, text in files.items():
+        (workdir / name).write_text(text, encoding="utf-8")
+    assert main(["keys", "ex.toml", *args, "--seed", "1", "-o", "out"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "message"),
+    [
+        (('weights = { low = 0.05, high = 0.95', 'weights = { low = 0.95, high = 0.05'),
+         "randomize.weights", "low (0.95) is greater than high (0.05)"),
+        (('"targets.o1" =', '"targets.o9" ='), "randomize.targets.o9",
+         "names no value of this network"),
+        (('learning_rate = { choices', 'learnin_rate = { choices'), "randomize.learnin_rate",
+         "did you mean 'learning_rate'"),
+        (('learning_rate = { choices = [0.1', 'learning_rate = { choices = [-0.1'),
+         "randomize.learning_rate", "greater than 0"),
+        (('inputs  = { low = 0.0, high = 1.0, decimals = 2 }',
+          'inputs  = { low = 0.0, high = 1.0, decimals = 20 }'), "randomize.inputs.decimals",
+         "from 0 to 9"),
+        (('"net_h1", "out_h1"', '"net_h1", "out_h9"'), "ask[2]", "unknown quantity 'out_h9'"),
+    ],
+)
+def test_bad_randomize_and_ask(workdir: Path, capsys: pytest.CaptureFixture[str],
+                               edit: tuple[str, str], key: str, message: str) -> None:
+    text = EXERCISE.read_text(encoding="utf-8")
+    assert edit[0] in text
+    (workdir / "ex.toml").write_text(text.replace(*edit), encoding="utf-8")
+    assert main(["keys", "ex.toml", "--variants", "3", "--seed", "1", "-o", "out"]) == 2
+    err = capsys.readouterr().err
+    assert f"ex.toml: {key}: " in err and message in err
+    assert not (workdir / "out").exists()

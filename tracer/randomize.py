@@ -1,0 +1,112 @@
+"""Randomized exercises: the `[randomize]` table of a spec and the drawing of variants.
+
+    [randomize]
+    weights = { low = 0.05, high = 0.95, decimals = 2 }
+    inputs  = { low = 0.0, high = 1.0, decimals = 2 }
+    "targets.o1" = { choices = [0.01, 0.05, 0.1] }
+    learning_rate = { choices = [0.1, 0.25, 0.5] }
+
+A key names a group (`weights`, `biases`, `inputs`, `targets`, `learning_rate`) or one value
+(`weights.w5`, `biases.b_h1`, `inputs.i1`, `targets.o1`); a key for one value overrides its
+group. Each variant draws from its own generator, seeded from the exercise seed and the
+variant's id, so adding or removing a student changes nobody else's numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GROUPS = ("weights", "biases", "inputs", "targets", "learning_rate")
+MAX_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Draw uniformly from [low, high] rounded to `decimals`, or one of `choices`."""
+
+    key: str
+    low: float = 0.0
+    high: float = 0.0
+    decimals: int = 2
+    choices: tuple[float, ...] = ()
+
+    def draw(self, rng: random.Random) -> float:
+        if self.choices:
+            return self.choices[rng.randrange(len(self.choices))]
+        return round(rng.uniform(self.low, self.high), self.decimals)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return (min(self.choices), max(self.choices)) if self.choices else (self.low, self.high)
+
+
+def parse_rules(table: Any, fail: Any, number: Any) -> tuple[Rule, ...]:
+    """Rules from the raw `[randomize]` table; `fail(key, message)` reports a problem and
+    `number(value, key)` checks one number (both from the spec reader)."""
+    if not isinstance(table, dict):
+        fail("randomize", "must be a table of key = { low, high, decimals } or { choices }")
+    rules = []
+    for key, raw in table.items():
+        path = f"randomize.{key}"
+        group = key.split(".", 1)[0]
+        if group not in GROUPS or (group == "learning_rate" and key != group):
+            from difflib import get_close_matches
+
+            close = get_close_matches(key, GROUPS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            fail(path, f"unknown key{hint}; use one of {', '.join(GROUPS)} or e.g. weights.w5")
+        rules.append(_rule(key, raw, path, fail, number))
+    return tuple(rules)
+
+
+def _rule(key: str, raw: Any, path: str, fail: Any, number: Any) -> Rule:
+    if not isinstance(raw, dict):
+        fail(path, "must be a table: { low = …, high = …, decimals = … } or { choices = […] }")
+    unknown = [k for k in raw if k not in ("low", "high", "decimals", "choices")]
+    if unknown:
+        fail(f"{path}.{unknown[0]}", "unknown key (one of: low, high, decimals, choices)")
+    if "choices" in raw:
+        if set(raw) != {"choices"}:
+            fail(path, "give either choices or low/high, not both")
+        if not isinstance(raw["choices"], list) or not raw["choices"]:
+            fail(f"{path}.choices", "must be a non-empty list of numbers")
+        return Rule(key, choices=tuple(number(v, f"{path}.choices[{i}]")
+                                       for i, v in enumerate(raw["choices"], start=1)))
+    for bound in ("low", "high"):
+        if bound not in raw:
+            fail(f"{path}.{bound}", "is missing")
+    low, high = number(raw["low"], f"{path}.low"), number(raw["high"], f"{path}.high")
+    if low > high:
+        fail(path, f"low ({low:g}) is greater than high ({high:g})")
+    decimals = raw.get("decimals", 2)
+    if type(decimals) is not int or not 0 <= decimals <= MAX_DECIMALS:
+        fail(f"{path}.decimals", f"must be an integer from 0 to {MAX_DECIMALS}")
+    return Rule(key, low, high, decimals)
+
+
+def targets_of(rule: Rule, givens: Mapping[str, str]) -> list[str]:
+    """The given values (canonical names) a rule draws; `givens` maps name -> its group key
+    (e.g. w5 -> weights.w5, i1@2 -> inputs.i1, target_o1 -> targets.o1)."""
+    return [name for name, key in givens.items()
+            if rule.key == key or rule.key == key.split(".", 1)[0]]
+
+
+def variant_seed(seed: int, variant: str) -> int:
+    """A generator seed from the exercise seed and the variant's id, stable across runs."""
+    digest = hashlib.sha256(f"tracer:{seed}:{variant}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def draw(rules: tuple[Rule, ...], givens: Mapping[str, str], rng: random.Random
+         ) -> dict[str, float]:
+    """One draw of every randomized value: specific keys override their group; a value shared
+    by several examples (inputs.i1) is drawn once per example."""
+    chosen: dict[str, Rule] = {}
+    for rule in sorted(rules, key=lambda r: "." in r.key):  # groups first, then one-value keys
+        for name in targets_of(rule, givens):
+            chosen[name] = rule
+    return {name: chosen[name].draw(rng) for name in givens if name in chosen}
