@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit code 2) like every other user error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USER_ERROR, f"tracer: error: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:

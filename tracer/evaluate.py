@@ -203,9 +203,11 @@ def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> No
             code = f"_round({code})" if rounded else code
             value = eval(code, scope)  # our generated code only, see the module docstring
         except (OverflowError, ZeroDivisionError, ValueError) as exc:
-            raise NumericError(f"cannot be computed ({exc})", key=name) from None
+            raise NumericError(f"cannot be computed ({exc})", source=symbolic.spec.source,
+                               key=name) from None
         if not math.isfinite(value):
-            raise NumericError(f"is not a finite number ({value})", key=name)
+            raise NumericError(f"is not a finite number ({value})", source=symbolic.spec.source,
+                               key=name)
         scope[var] = value
     raise AssertionError("generated trace failed but no quantity did")
 

@@ -78,7 +78,8 @@ def train(symbolic: SymbolicTrace, iterations: int, values: Mapping[str, float] 
             try:
                 vector = list(loop(vector, count, errors.append))
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
-                raise NumericError(f"update {len(errors) + 1} failed ({exc})") from None
+                raise NumericError(f"update {len(errors) + 1} failed ({exc})",
+                                   source=symbolic.spec.source) from None
             done += count
             if progress:
                 progress(done, iterations)

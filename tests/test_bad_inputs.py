@@ -1,0 +1,229 @@
+"""The catalogue of bad input: every case exits 2 with one line naming the file and the key
+(or line) and the problem, prints no traceback, and creates or changes no file."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tracer
+from tracer.cli import main
+from tracer.errors import TracerError
+from tracer.keys import parse_roster
+
+SEED = tracer.example_text("seed")
+EXERCISE = (Path(__file__).parent.parent / "examples" / "homework.toml").read_text(
+    encoding="utf-8")
+SOFTMAX = tracer.example_text("softmax")
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: list[str]
+    message: str  # a piece of the one-line error
+    files: dict[str, str | bytes] = field(default_factory=dict)
+
+
+def spec_case(id: str, text: str, message: str, command: str = "render") -> Case:
+    return Case(id, [command, "net.toml"], f"net.toml: {message}", {"net.toml": text})
+
+
+CASES = [
+    Case("missing spec", ["render", "missing.toml"], "missing.toml: file not found"),
+    Case("spec is a folder", ["render", "folder"], "folder: is a directory", {"folder/x": ""}),
+    Case("spec not utf-8", ["render", "net.toml"], "net.toml: cannot read file",
+         {"net.toml": b"title = \"\xff\"\n"}),
+    spec_case("toml syntax", edit(SEED, "learning_rate = 0.5", "learning_rate = 0.5 0.6"),
+              "invalid TOML: Expected newline or end of document after a statement (at line 5"),
+    spec_case("toml duplicate key", edit(SEED, "i2 = 0.10", "i1 = 0.10"), "invalid TOML"),
+    spec_case("unknown key", edit(SEED, "learning_rate", "learnng_rate"),
+              "learnng_rate: unknown key (did you mean 'learning_rate'?)"),
+    spec_case("wrong type", edit(SEED, "learning_rate = 0.5", 'learning_rate = "0.5"'),
+              "learning_rate: must be a number, got a string ('0.5')"),
+    spec_case("bool as number", edit(SEED, "i1 = 0.05", "i1 = true"),
+              "inputs.i1: must be a number, got a boolean (true)"),
+    spec_case("weights shape", edit(SEED, "[[0.15, 0.20], [0.25, 0.30]]", "[[0.15], [0.25]]"),
+              "layers[1].weights[1]: has 1 weights, expected 2"),
+    spec_case("bias length", edit(SEED, "bias = 0.35", "bias = [0.35, 0.1, 0.2]"),
+              "layers[1].bias: has 3 values, expected 2"),
+    spec_case("target missing", edit(SEED, "o2 = 0.99", ""),
+              "targets: missing a target for output neuron o2"),
+    spec_case("target unknown neuron", edit(SEED, "o2 = 0.99", "o2 = 0.99\no3 = 0.5"),
+              "targets.o3: is not an output neuron"),
+    spec_case("no layers", "layers = []\n" + SEED.split("[[layers]]")[0],
+              "layers: needs at least one entry"),
+    spec_case("empty weights", edit(SEED, "[[0.15, 0.20], [0.25, 0.30]]", "[]"),
+              "layers[1].weights: must be a non-empty list of rows"),
+    spec_case("unknown activation", edit(SEED, 'activation = "sigmoid"', 'activation = "relU"'),
+              "layers[1].activation: unknown activation 'relU' (did you mean 'relu'?)"),
+    spec_case("unknown loss", edit(SEED, '"half_squared_error"', '"hinge"'),
+              "loss: unknown value 'hinge'"),
+    spec_case("loss does not fit", edit(SEED, '"half_squared_error"', '"cross_entropy"'),
+              "loss: 'cross_entropy' does not fit output activation 'sigmoid'"),
+    spec_case("softmax hidden", edit(SOFTMAX, 'activation = "tanh"', 'activation = "softmax"'),
+              "layers[1].activation: softmax couples a layer's outputs: output layer only"),
+    spec_case("nan", edit(SEED, "i1 = 0.05", "i1 = nan"), "inputs.i1: must be a finite number"),
+    spec_case("inf", edit(SEED, "o1 = 0.01", "o1 = -inf"), "targets.o1: must be a finite number"),
+    spec_case("huge", edit(SEED, "i1 = 0.05", "i1 = 1e300"), "inputs.i1: 1e+300 is too large"),
+    spec_case("learning rate 0", edit(SEED, "learning_rate = 0.5", "learning_rate = 0"),
+              "learning_rate: must be greater than 0, got 0"),
+    spec_case("learning rate negative", edit(SEED, "learning_rate = 0.5", "learning_rate = -1"),
+              "learning_rate: must be greater than 0, got -1"),
+    spec_case("digits 0", edit(SEED, "learning_rate = 0.5", "learning_rate = 0.5\ndigits = 0"),
+              "digits: must be between 1 and 15, got 0"),
+    spec_case("digits 99", edit(SEED, "learning_rate = 0.5", "learning_rate = 0.5\ndigits = 99"),
+              "digits: must be between 1 and 15, got 99"),
+    spec_case("duplicate layer names", edit(SEED, 'name = "o"', 'name = "h"'),
+              "layers[2].name: neuron name h1 is already used by layers[1]"),
+    spec_case("input named like a weight", edit(SEED, "i1 = 0.05", "w1 = 0.05"),
+              "inputs.w1: clashes with a quantity name"),
+    spec_case("slope on sigmoid", edit(SEED, "bias = 0.35", "bias = 0.35\nslope = 0.2"),
+              "layers[1].slope: only leaky_relu takes a slope, not sigmoid"),
+    spec_case("log of an output that is exactly 0",
+              edit(edit(SOFTMAX, "[[0.5, -0.6], [0.7, 0.8], [-0.9, 0.1]]",
+                        "[[5000.0, -6000.0], [7000.0, 8000.0], [-9000.0, 1000.0]]"),
+                   "o2 = 0.0", "o2 = 0.5"),
+              "E_o2: cannot be computed (math domain error)"),
+    Case("output folder missing", ["render", "-o", "nowhere/seed.md"],
+         "nowhere/seed.md: folder does not exist"),
+    Case("output folder is a file", ["render", "-o", "plain.txt/seed.md"],
+         "plain.txt/seed.md: folder does not exist", {"plain.txt": "x"}),
+    Case("train iterations 0", ["train", "-n", "0"], "--iterations: must be at least 1, got 0"),
+    Case("render iterations -5", ["render", "-n", "-5"], "--iterations: must be at least 1"),
+    Case("show-steps outside the run", ["render", "-n", "3", "--show-steps", "1,7"],
+         "--show-steps: '7' is not an update number from 1 to 3"),
+    Case("every negative", ["train", "-n", "3", "--every", "-2"], "--every: must be at least 0"),
+    Case("unknown command", ["frobnicate"], "invalid choice: 'frobnicate'"),
+    Case("unknown example", ["example", "mnist"], "invalid choice: 'mnist'"),
+    Case("unknown format", ["render", "-f", "docx"], "invalid choice: 'docx'"),
+    Case("variants 0", ["keys", "ex.toml", "--variants", "0", "--seed", "1", "-o", "out"],
+         "--variants: must be from 1", {"ex.toml": EXERCISE}),
+    Case("roster duplicate ids", ["keys", "ex.toml", "--roster", "r.csv", "--seed", "1", "-o",
+                                  "out"], "r.csv: line 3: duplicate id 's1'",
+         {"ex.toml": EXERCISE, "r.csv": "id,name\ns1,A\ns1,B\n"}),
+    Case("roster empty", ["keys", "ex.toml", "--roster", "r.csv", "--seed", "1", "-o", "out"],
+         "r.csv: empty roster", {"ex.toml": EXERCISE, "r.csv": ""}),
+    Case("roster without id column", ["keys", "ex.toml", "--roster", "r.csv", "--seed", "1",
+                                      "-o", "out"], "r.csv: line 1: the header has no id column",
+         {"ex.toml": EXERCISE, "r.csv": "name\nAda\n"}),
+    Case("randomize low > high", ["keys", "ex.toml", "--variants", "2", "--seed", "1", "-o",
+                                  "out"], "ex.toml: randomize.inputs: low (1) is greater",
+         {"ex.toml": edit(EXERCISE, "low = 0.0, high = 1.0", "low = 1.0, high = 0.0")}),
+    Case("randomize unknown key", ["keys", "ex.toml", "--variants", "2", "--seed", "1", "-o",
+                                   "out"], "ex.toml: randomize.weight: unknown key (did you mean",
+         {"ex.toml": edit(EXERCISE, "weights = { low", "weight = { low")}),
+    Case("exercise without randomize", ["keys", "net.toml", "--variants", "2", "--seed", "1",
+                                        "-o", "out"], "net.toml: has no [randomize] table",
+         {"net.toml": SEED}),
+    Case("check missing sheet", ["check", "net.toml", "none.txt"], "none.txt: file not found",
+         {"net.toml": SEED}),
+    Case("check sheet not utf-8", ["check", "net.toml", "s.txt"], "s.txt: not UTF-8 text",
+         {"net.toml": SEED, "s.txt": b"net_h1 = \xff\n"}),
+    Case("check sig-figs 0", ["check", "net.toml", "s.txt", "--sig-figs", "0"],
+         "--sig-figs: must be from 1 to 15", {"net.toml": SEED, "s.txt": "net_h1 = 1\n"}),
+    Case("check negative rtol", ["check", "net.toml", "s.txt", "--rtol", "-1"],
+         "--rtol: must be a number of at least 0", {"net.toml": SEED, "s.txt": "net_h1 = 1\n"}),
+    Case("check empty folder", ["check", "net.toml", "sheets"],
+         "sheets: no *.txt answer sheets in the folder", {"net.toml": SEED, "sheets/a.md": ""}),
+    Case("check bad manifest", ["check", "net.toml", "sheets", "--manifest", "m.json"],
+         "m.json: not a manifest written by tracer keys",
+         {"net.toml": SEED, "sheets/a.txt": "net_h1 = 1\n", "m.json": "{\"variants\": 3}"}),
+]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            if p.is_file() else "dir" for p in sorted(folder.rglob("*"))}
+
+
+def run(args: list[str]) -> int:
+    try:
+        return main(args)
+    except SystemExit as exit_:  # argparse's own usage errors
+        return int(exit_.code or 0)
+
+
+def test_catalogue_is_large_enough() -> None:
+    assert len(CASES) >= 30
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, content in case.files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    before = snapshot(tmp_path)
+    assert run(case.args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("tracer: error: ")
+    assert case.message in lines[0], lines[0]
+    assert "Traceback" not in captured.err
+    assert snapshot(tmp_path) == before
+
+
+def test_interrupted_write_keeps_the_previous_file(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "seed.md"
+    target.write_text("previous", encoding="utf-8")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys.modules["tracer.render"].os, "replace", broken_replace)
+    monkeypatch.chdir(tmp_path)
+    assert run(["render", "-o", "seed.md"]) == 2
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.md"]  # no temporary left
+
+
+def test_numbers_stay_finite_or_name_the_quantity() -> None:
+    # sigmoid of −1000 is computed stably (no overflow), and exactly 0 in floats
+    data = tracer.spec_to_dict(tracer.example_spec())
+    data["inputs"] = {"i1": -1000.0, "i2": 0.0}
+    data["layers"][0]["weights"] = [[10.0, 0.0], [10.0, 0.0]]
+    trace = tracer.trace(tracer.spec_from_dict(data))
+    assert trace["out_h1"] == 0.0
+    assert "nan" not in tracer.render(trace, "md").lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_roster_reader_raises_only_user_errors(text: str) -> None:
+    try:
+        students = parse_roster(text)
+    except TracerError as error:
+        assert "\n" not in error.line()
+        return
+    assert len({s.id for s in students}) == len(students)
+    assert all(s.id for s in students)
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex", "json"])
+@pytest.mark.parametrize("example", ["seed", "seed-sequential", "softmax"])
+def test_rendering_twice_is_byte_identical(example: str, fmt: str) -> None:
+    spec = tracer.example_spec(example)
+    first = tracer.render(tracer.trace(spec), fmt)
+    second = tracer.render(tracer.trace(tracer.example_spec(example)), fmt)
+    assert first == second
