@@ -76,7 +76,10 @@ def check_gradients(spec: Spec, exact: bool = True) -> None:
     grads = gradient_names(trace)
     assert set(grads) == set(parameters(spec))  # every weight and bias has its gradient
     numeric = finite_difference_gradient(spec)
-    references = [numeric, sympy_gradient(spec)] if exact else [numeric]
+    # sympy's derivative of nested Piecewise (ReLU in several layers) can take minutes:
+    # there the 50-digit finite differences are the reference.
+    kinked = sum(layer.activation in ("relu", "leaky_relu") for layer in spec.layers)
+    references = [numeric, sympy_gradient(spec)] if exact and kinked <= 1 else [numeric]
     for reference in references:
         for parameter, name in grads.items():
             assert close(trace[name], reference[parameter]), (name, trace[name],
