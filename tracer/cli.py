@@ -23,7 +23,16 @@ from .keys import (
     read_roster,
 )
 from .numbers import format_value
-from .render import FORMATS, render, render_feedback, write_atomic, write_files
+from .render import (
+    FORMATS,
+    environment,
+    export_templates,
+    render,
+    render_feedback,
+    render_pdf,
+    write_atomic,
+    write_files,
+)
 from .report import gradebook_csv
 from .showcase import write_showcase
 from .spec import Spec, load_spec
@@ -56,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                             help="updates to derive in full, e.g. 1,2,10000 (default: 1)")
     render_cmd.add_argument("--every", type=int, default=0,
                             help="rows of the error table every K updates (default: N/10)")
+    render_cmd.add_argument("--templates", type=Path, action="append", default=[],
+                            help="a folder searched before the built-in templates")
 
     example = commands.add_parser("example", help="print a built-in example spec")
     example.add_argument("name", nargs="?", choices=EXAMPLES, default=DEFAULT)
@@ -78,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("-f", "--format", choices=("md", "tex"), default="md")
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
+    keys.add_argument("--templates", type=Path, action="append", default=[],
+                      help="a folder searched before the built-in templates")
 
     check = commands.add_parser("check", help="mark an answer sheet, or a folder of sheets")
     check.add_argument("spec", type=Path, help="the exercise's spec")
@@ -90,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--sig-figs", type=int, help="agreement to N significant figures")
     check.add_argument("--manifest", type=Path,
                        help="from tracer keys: grade each sheet against its own variant")
+
+    templates = commands.add_parser("templates", help="copy the built-in templates to edit")
+    templates.add_argument("action", choices=("export",))
+    templates.add_argument("folder", type=Path)
 
     showcase = commands.add_parser("showcase", help="regenerate the showcase documents")
     showcase.add_argument("folder", nargs="?", type=Path, default=Path("output"))
@@ -120,14 +137,18 @@ def _stem(path: Path | None) -> str:
 def _render(args: argparse.Namespace) -> int:
     fmt = args.format or _format_from(args.output) or "md"
     symbolic = build_trace(_spec(args.spec))
+    env = environment(args.templates)
+    source: Trace | TrainingRun = evaluate(symbolic)
     if args.iterations or args.show_steps:
         shown = _steps(args.show_steps, args.iterations)
-        text = render(_run(symbolic, args.iterations, args.every, shown), fmt,
-                      every=args.every)
-    else:
-        text = render(evaluate(symbolic), fmt)
+        source = _run(symbolic, args.iterations, args.every, shown)
+    text: str | bytes = (render_pdf(source, env, args.every) if fmt == "pdf"
+                         else render(source, fmt, env, every=args.every))
     if args.output == "-":
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return 0
     path = Path(args.output) if args.output else Path("output") / f"{_stem(args.spec)}.{fmt}"
     if not args.output:
@@ -224,6 +245,12 @@ def _outputs_after(symbolic: SymbolicTrace, last: Trace) -> list[tuple[str, floa
             if t.kind == Kind.OUT and t.stage == Stage.AFTER and t.layer == output_layer]
 
 
+def _templates(args: argparse.Namespace) -> int:
+    for path in export_templates(args.folder):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def _showcase(args: argparse.Namespace) -> int:
     for path in write_showcase(args.folder):
         print(f"wrote {path}", file=sys.stderr)
@@ -273,7 +300,8 @@ def _keys(args: argparse.Namespace) -> int:
         width = len(str(args.variants))
         entries = [(f"v{k:0{width}d}", None) for k in range(1, args.variants + 1)]
     variants = make_variants(symbolic, args.seed, entries)
-    files = key_files(symbolic, variants, args.seed, args.format, args.booklet)
+    files = key_files(symbolic, variants, args.seed, args.format, args.booklet,
+                      environment(args.templates))
     write_files(args.output, files)
     print(f"wrote {len(variants)} variants ({len(files)} files) to {args.output}",
           file=sys.stderr)
@@ -342,4 +370,4 @@ def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
 
 
 _COMMANDS = {"render": _render, "example": _example, "names": _names, "train": _train,
-             "keys": _keys, "check": _check, "showcase": _showcase}
+             "keys": _keys, "check": _check, "templates": _templates, "showcase": _showcase}

@@ -68,6 +68,22 @@ class Trace:
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.symbolic.names, self.values, strict=True))
 
+    # Notebooks (Jupyter, VS Code) show a trace as its worked example. The renderer is
+    # imported here, on demand, so the model does not depend on it.
+    def _repr_markdown_(self) -> str:
+        from .render import render
+
+        return render(self, "md")
+
+    def _repr_latex_(self) -> str:
+        """Every step as display math (notebooks typeset math, not LaTeX text)."""
+        from .document import derivation_steps
+
+        steps = derivation_steps(self, self.names, "tex").values()
+        rows = [" = ".join([step.lhs, *step.forms, step.value]) for step in steps]
+        return "$$\\begin{aligned}" + " \\\\ ".join(f"&{row}" for row in rows) + (
+            "\\end{aligned}$$")
+
 
 def given_names(symbolic: SymbolicTrace) -> list[str]:
     return [term.name for term in symbolic if term.formula is None]

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import names
 from .errors import NumericError, SpecError, TracerError
@@ -304,14 +305,14 @@ def manifest_csv(variants: Sequence[Variant]) -> str:
 
 
 def key_files(symbolic: SymbolicTrace, variants: Sequence[Variant], seed: int, fmt: str,
-              booklet: bool = False) -> dict[str, str]:
+              booklet: bool = False, env: Any = None) -> dict[str, str]:
     """Every file of the answer keys, by name: per variant its question sheet, its key (the
     full derivation), its plain spec and a blank answer sheet; then the manifest."""
     from .render import environment, render, render_question  # the renderer uses jinja2
 
     spec = symbolic.spec
     wanted = asked(symbolic)
-    env = environment()
+    env = env or environment()
     files: dict[str, str] = {}
     listed: dict[str, dict[str, str]] = {}
     for variant in variants:

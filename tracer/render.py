@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from .check import Report
 from .document import Row, build_document, json_document
@@ -23,7 +26,7 @@ from .misconceptions import CATALOGUE
 from .report import feedback, report_json, report_text
 from .train import TrainingRun
 
-FORMATS = ("md", "tex", "json")
+FORMATS = ("md", "tex", "json", "pdf")
 TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
 
 
@@ -36,13 +39,21 @@ def builtin_templates() -> Path:
 
 
 def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
-    """One jinja2 environment: strict about undefined names, no HTML autoescape (see document)."""
+    """One jinja2 environment: strict about undefined names, no HTML autoescape (the view
+    model is escaped for its format already). A user's folder comes first in the search path;
+    the built-ins stay reachable as `builtin/<name>` so an override can extend them. User
+    templates run sandboxed: they cannot reach Python internals through the context."""
     builtin = str(builtin_templates())
+    for folder in user_dirs:
+        if not folder.is_dir():
+            raise TracerError("is not a folder of templates", source=str(folder),
+                              key="--templates")
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in user_dirs] + [builtin]),
         jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
     ])
-    return jinja2.Environment(
+    kind = jinja2.sandbox.SandboxedEnvironment if user_dirs else jinja2.Environment
+    return kind(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -52,6 +63,29 @@ def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
 
 
+def _template_render(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render one template; a broken or missing template is one line naming file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name or name}:{exc.lineno}"
+        raise TracerError(f"template error: {exc.message}", source=where) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TracerError(f"template not found: {exc.message}", source=name) from None
+    except jinja2.TemplateError as exc:
+        raise TracerError(f"template error: {exc.message}", source=name) from None
+
+
+def export_templates(folder: Path) -> list[Path]:
+    """Copy the built-in templates into `folder` for editing; never overwrite a file."""
+    sources = sorted(builtin_templates().glob("*.j2"))
+    clashes = [p.name for p in sources if (folder / p.name).exists()]
+    if clashes:
+        raise OutputError(f"{clashes[0]} exists already; not overwriting it",
+                          source=str(folder))
+    return write_files(folder, {p.name: p.read_text(encoding="utf-8") for p in sources})
+
+
 def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
            every: int = 0) -> str:
     """The worked example (one step, or a training run) as text in `fmt` (md, tex or json)."""
@@ -59,9 +93,8 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATE_NAMES:
         raise TracerError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    env = env or environment()
-    template = env.get_template(TEMPLATE_NAMES[fmt])
-    return template.render(doc=build_document(source, fmt, every))
+    return _template_render(env or environment(), TEMPLATE_NAMES[fmt],
+                            doc=build_document(source, fmt, every))
 
 
 def render_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
@@ -73,9 +106,8 @@ def render_question(trace: Trace, fmt: str, asked: Sequence[str], student: str =
     doc = build_document(trace, fmt)
     rows = [Row((trace.symbolic[name].latex, name if fmt == "md" else escape(name)))
             for name in asked]
-    template = (env or environment()).get_template(f"question.{fmt}.j2")
-    return template.render(doc=doc, asked=rows, student=escape(student),
-                           digits=trace.symbolic.spec.digits)
+    return _template_render(env or environment(), f"question.{fmt}.j2", doc=doc, asked=rows,
+                            student=escape(student), digits=trace.symbolic.spec.digits)
 
 
 def render_feedback(report: Report, trace: Trace, fmt: str,
@@ -88,14 +120,14 @@ def render_feedback(report: Report, trace: Trace, fmt: str,
     if fmt != "md":
         raise TracerError(f"unknown format {fmt!r} (one of: text, md, json)")
     descriptions = {m.id: m.description for m in CATALOGUE}
-    template = (env or environment()).get_template("check.md.j2")
     counts = {status: n for status, n in report.counts.items() if n}
-    return template.render(title=markdown_text(trace.symbolic.spec.title),
-                           score=f"{report.score:.0%}", counts=counts,
-                           lines=feedback(report, trace, descriptions))
+    return _template_render(env or environment(), "check.md.j2",
+                            title=markdown_text(trace.symbolic.spec.title),
+                            score=f"{report.score:.0%}", counts=counts,
+                            lines=feedback(report, trace, descriptions))
 
 
-def write_files(folder: Path, documents: Mapping[str, str]) -> list[Path]:
+def write_files(folder: Path, documents: Mapping[str, str | bytes]) -> list[Path]:
     """Write each named document into `folder`, creating the folder if needed."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -107,7 +139,7 @@ def write_files(folder: Path, documents: Mapping[str, str]) -> list[Path]:
     return paths
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write via a temporary file in the same folder and a rename: never a half-written file."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -117,8 +149,9 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
@@ -128,3 +161,41 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
         raise
+
+
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended"
+PDFLATEX_TIMEOUT = 120  # seconds
+
+
+def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = None,
+               every: int = 0) -> bytes:
+    """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
+    read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
+    tex = render(source, "tex", env, every)
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise TracerError("pdflatex not found: install TeX Live (Debian: apt-get install "
+                          f"{TEX_PACKAGES})", key="-f pdf")
+    with tempfile.TemporaryDirectory(prefix="tracer-pdf-") as folder:
+        (Path(folder) / "doc.tex").write_text(tex, encoding="utf-8")
+        environ = {**os.environ, "openin_any": "p", "openout_any": "p",
+                   "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "TEXMFOUTPUT": folder}
+        for _ in range(2):  # twice: longtable widths settle on the second run
+            try:
+                done = subprocess.run(
+                    [pdflatex, "-no-shell-escape", "-interaction=nonstopmode",
+                     "-halt-on-error", "doc.tex"], cwd=folder, env=environ,
+                    capture_output=True, timeout=PDFLATEX_TIMEOUT, check=False)
+            except subprocess.TimeoutExpired:
+                raise TracerError(f"pdflatex took longer than {PDFLATEX_TIMEOUT} s",
+                                  key="-f pdf") from None
+            if done.returncode != 0:
+                raise TracerError(f"pdflatex failed: {_tex_error(done.stdout)}",
+                                  key="-f pdf")
+        return (Path(folder) / "doc.pdf").read_bytes()
+
+
+def _tex_error(log: bytes) -> str:
+    lines = log.decode("utf-8", "replace").splitlines()
+    errors = [line for line in lines if line.startswith("!")]
+    return errors[0][1:].strip() if errors else "see its log"
