@@ -13,6 +13,7 @@ import pytest
 import tracer
 from tracer.cli import main
 from tracer.numbers import format_value
+from tracer.render import render_files
 
 SEED = tracer.example_text("seed")
 
@@ -26,7 +27,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_render_default_writes_output_seed_md(workdir: Path) -> None:
     assert main(["render"]) == 0
     text = (workdir / "output" / "seed.md").read_text(encoding="utf-8")
-    assert text == tracer.render(tracer.trace(tracer.example_spec()), "md")
+    files = render_files(tracer.trace(tracer.example_spec()), "md", "seed")
+    assert text == files["seed.md"]
+    assert sorted(p.name for p in (workdir / "output").iterdir()) == sorted(files)
+    assert "![The network with its initial weights](seed.network.svg)" in text
 
 
 def test_render_spec_to_named_file_infers_format(workdir: Path) -> None:

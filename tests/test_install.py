@@ -46,7 +46,12 @@ def test_installed_wheel_renders_from_another_folder(wheel: Path, tmp_path: Path
     where = subprocess.run([str(python), "-c", "import tracer; print(tracer.__file__)"],
                            cwd=elsewhere, check=True, capture_output=True, text=True).stdout
     assert where.startswith(str(venv))
-    subprocess.run([str(venv / "bin" / "tracer"), "render", "-o", "seed.md"], cwd=elsewhere,
-                   check=True, capture_output=True)
-    rendered = (elsewhere / "seed.md").read_text(encoding="utf-8")
-    assert rendered == (GOLDEN / "seed.md").read_text(encoding="utf-8")
+    subprocess.run([str(venv / "bin" / "tracer"), "render", "-f", "md", "-o", "-"],
+                   cwd=elsewhere, check=True, capture_output=True)
+    done = subprocess.run([str(venv / "bin" / "tracer"), "render", "-o", "-"], cwd=elsewhere,
+                          check=True, capture_output=True, text=True)
+    assert done.stdout == (GOLDEN / "seed.md").read_text(encoding="utf-8")
+    subprocess.run([str(venv / "bin" / "tracer"), "render", "-f", "tex", "-o", "seed.tex"],
+                   cwd=elsewhere, check=True, capture_output=True)
+    assert (elsewhere / "seed.tex").read_text(encoding="utf-8") == (
+        GOLDEN / "seed.tex").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .check import Checker, Report, Tolerance
-from .errors import TracerError
+from .errors import OutputError, TracerError
 from .evaluate import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
 from .keys import (
@@ -29,6 +29,7 @@ from .render import (
     export_templates,
     render,
     render_feedback,
+    render_files,
     render_pdf,
     write_atomic,
     write_files,
@@ -142,19 +143,20 @@ def _render(args: argparse.Namespace) -> int:
     if args.iterations or args.show_steps:
         shown = _steps(args.show_steps, args.iterations)
         source = _run(symbolic, args.iterations, args.every, shown)
-    text: str | bytes = (render_pdf(source, env, args.every) if fmt == "pdf"
-                         else render(source, fmt, env, every=args.every))
     if args.output == "-":
+        text = (render_pdf(source, env, args.every) if fmt == "pdf"
+                else render(source, fmt, env, every=args.every))
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
         else:
             sys.stdout.write(text)
         return 0
     path = Path(args.output) if args.output else Path("output") / f"{_stem(args.spec)}.{fmt}"
-    if not args.output:
-        path.parent.mkdir(exist_ok=True)
-    write_atomic(path, text)
-    print(f"wrote {path}", file=sys.stderr)
+    if args.output and not path.parent.is_dir():  # -o into a missing folder is a mistake
+        raise OutputError("folder does not exist", source=str(path))
+    files = render_files(source, fmt, path.name.removesuffix(f".{fmt}"), env, args.every)
+    for written in write_files(path.parent, files):
+        print(f"wrote {written}", file=sys.stderr)
     return 0
 
 

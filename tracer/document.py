@@ -87,6 +87,8 @@ class Document:
     update_biases: bool
     iterations: int  # updates applied; 0 for a single worked step
     errors: tuple[Row, ...]  # (update number, E_total after it) for training runs
+    figures: Mapping[str, str]  # network, output_path, hidden_path, errors: a file name
+    #                              (Markdown, beside the document) or TikZ code (LaTeX)
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -94,7 +96,8 @@ class Document:
         return self.runs[0].sections
 
 
-def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0) -> Document:
+def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
+                   figures: Mapping[str, str] | None = None) -> Document:
     """The view model for `fmt` ("md" or "tex") of one step or of a training run.
 
     For a run, `every` sets the rows of the error table (default: about ten rows).
@@ -126,6 +129,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0) -> Doc
         update_biases=spec.update_biases,
         iterations=run.iterations if isinstance(source, TrainingRun) else 0,
         errors=_error_rows(run, context, every) if isinstance(source, TrainingRun) else (),
+        figures=dict(figures or {}),
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 import jinja2.sandbox
 
+from . import diagram, names
 from .check import Report
 from .document import Row, build_document, json_document
 from .errors import OutputError, TracerError
@@ -87,14 +88,54 @@ def export_templates(folder: Path) -> list[Path]:
 
 
 def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
-           every: int = 0) -> str:
-    """The worked example (one step, or a training run) as text in `fmt` (md, tex or json)."""
+           every: int = 0, figures: Mapping[str, str] | None = None) -> str:
+    """The worked example (one step, or a training run) as text in `fmt` (md, tex or json).
+
+    LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
+    (see `render_files`, which writes them).
+    """
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATE_NAMES:
         raise TracerError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    if fmt == "tex" and figures is None:
+        figures = {key: code for key, (_, code) in _figures(source).items()}
     return _template_render(env or environment(), TEMPLATE_NAMES[fmt],
-                            doc=build_document(source, fmt, every))
+                            doc=build_document(source, fmt, every, figures))
+
+
+def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
+    """Each figure of a document as (SVG, TikZ): the network, the chain-rule paths of the
+    first weight into the output layer and into the first hidden layer, the error curve."""
+    run = source if isinstance(source, TrainingRun) else None
+    trace = run.kept[min(run.kept)] if run else source
+    assert isinstance(trace, Trace)
+    spec = trace.symbolic.spec
+    first_output_weight = names.weight(1 + sum(
+        layer.size * len(layer.weights[0]) for layer in spec.layers[:-1]))
+    layouts = {"network": diagram.layout(trace),
+               "output_path": diagram.layout(trace, first_output_weight)}
+    if len(spec.layers) > 1:
+        layouts["hidden_path"] = diagram.layout(trace, names.weight(1))
+    figures = {key: (diagram.svg(shape), diagram.tikz(shape)) for key, shape in layouts.items()}
+    if run is not None and run.iterations > 1:
+        figures["errors"] = (diagram.error_svg(run.errors), diagram.error_tikz(run.errors))
+    return figures
+
+
+def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
+                 env: jinja2.Environment | None = None, every: int = 0) -> dict[str, str | bytes]:
+    """The document and its companion files, by file name: Markdown comes with its SVG
+    figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside."""
+    if fmt == "pdf":
+        return {f"{stem}.pdf": render_pdf(source, env, every)}
+    if fmt != "md":
+        return {f"{stem}.{fmt}": render(source, fmt, env, every)}
+    figures = _figures(source)
+    links = {key: f"{stem}.{key.replace('_', '-')}.svg" for key in figures}
+    files: dict[str, str | bytes] = {f"{stem}.md": render(source, fmt, env, every, links)}
+    files.update({links[key]: picture for key, (picture, _) in figures.items()})
+    return files
 
 
 def render_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
@@ -128,7 +169,8 @@ def render_feedback(report: Report, trace: Trace, fmt: str,
 
 
 def write_files(folder: Path, documents: Mapping[str, str | bytes]) -> list[Path]:
-    """Write each named document into `folder`, creating the folder if needed."""
+    """Write each named document into `folder`, creating the folder if needed (each file is
+    written atomically)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

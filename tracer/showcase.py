@@ -6,8 +6,9 @@ from pathlib import Path
 
 from .evaluate import evaluate
 from .examples import example_spec
-from .render import render, write_files
+from .render import render_files, write_files
 from .trace import build_trace
+from .train import train
 
 # (example, format): each becomes output/<example>.<format>
 SHOWCASE = (
@@ -16,15 +17,22 @@ SHOWCASE = (
 )
 
 
-def showcase_documents() -> dict[str, str]:
-    """File name -> text of every showcase document, rendered fresh."""
-    documents = {}
+def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
+    """File name -> content of every showcase document (Markdown with its SVG figures),
+    rendered fresh; with `pdf`, the seed's PDF handout and the training run's too."""
+    documents: dict[str, str | bytes] = {}
     for example, fmt in SHOWCASE:
         trace = evaluate(build_trace(example_spec(example)))
-        documents[f"{example}.{fmt}"] = render(trace, fmt)
+        documents.update(render_files(trace, fmt, example))
+    run = train(build_trace(example_spec("softmax")), 200, keep=[1, 200])
+    documents.update(render_files(run, "md", "softmax-training", every=20))
+    if pdf:
+        documents.update(render_files(evaluate(build_trace(example_spec("seed"))), "pdf",
+                                      "seed"))
+        documents.update(render_files(run, "pdf", "softmax-training", every=20))
     return documents
 
 
 def write_showcase(folder: Path) -> list[Path]:
     """Regenerate the showcase into `folder` (created if missing); returns the files written."""
-    return write_files(folder, showcase_documents())
+    return write_files(folder, showcase_documents(pdf=True))

@@ -1,0 +1,201 @@
+"""Pictures of the network and of the error curve: one layout, drawn as SVG or as TikZ.
+
+The layout is plain data (node positions, edges with their weight labels); `svg` and `tikz`
+only draw it. A highlighted layout marks the path a chain-rule product follows, e.g.
+w5 → net_o1 → out_o1 → E_total. Labels are escaped for their format here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as xml_escape
+
+from . import names
+from .escape import latex_text
+from .evaluate import Trace
+from .numbers import format_value
+
+COLUMN, ROW = 3.2, 1.6  # layout units between layers and between neurons
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    label: str  # the neuron or input name
+    note: str  # the bias, for neurons
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str  # "w5 = 0.4", or "" for the edges into E_total
+    highlighted: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    width: float
+    height: float
+
+
+def layout(trace: Trace, highlight: str = "") -> Layout:
+    """The network (first example), inputs on the left, E_total on the right; with
+    `highlight` (a weight name), its edge and every path from it to E_total marked."""
+    spec = trace.symbolic.spec
+    digits = min(spec.digits, 4)
+    columns: list[list[tuple[str, str, str]]] = [[(n, n, "") for n, _ in spec.inputs]]
+    for index, layer in enumerate(spec.layers, start=1):
+        biases = (list(zip(layer.neurons, (names.neuron_bias(n) for n in layer.neurons),
+                           strict=True)) if isinstance(layer.bias, tuple)
+                  else [(n, names.shared_bias(index)) for n in layer.neurons])
+        columns.append([(n, n, f"{b} = {format_value(trace[b], digits)}") for n, b in biases])
+    columns.append([(names.TOTAL_ERROR, "E_total", "")])
+    tallest = max(len(column) for column in columns)
+    nodes = []
+    for c, column in enumerate(columns):
+        offset = (tallest - len(column)) * ROW / 2
+        nodes += [Node(name, label, note, c * COLUMN, offset + r * ROW)
+                  for r, (name, label, note) in enumerate(column)]
+    edges = _edges(trace, [[name for name, _, _ in column] for column in columns])
+    return Layout(tuple(nodes), tuple(_highlighted(edges, highlight)),
+                  (len(columns) - 1) * COLUMN, (tallest - 1) * ROW)
+
+
+def _edges(trace: Trace, columns: list[list[str]]) -> list[Edge]:
+    digits = min(trace.symbolic.spec.digits, 4)
+    edges, number = [], 0
+    for sources, targets in itertools.pairwise(columns[:-1]):  # E_total is not a layer
+        for target in targets:
+            for source in sources:
+                number += 1
+                weight = names.weight(number)
+                value = format_value(trace[weight], digits)
+                edges.append(Edge(source, target, f"{weight} = {value}"))
+    edges += [Edge(source, names.TOTAL_ERROR, "") for source in columns[-2]]
+    return edges
+
+
+def _highlighted(edges: list[Edge], weight: str) -> list[Edge]:
+    """The weight's edge, then every edge downstream of its neuron."""
+    if not weight:
+        return edges
+    start = [e for e in edges if e.label.startswith(weight + " ")]
+    reached = {e.target for e in start}
+    marked = {id(e) for e in start}
+    for edge in edges:  # edges are in layer order, so one pass follows every path
+        if edge.source in reached:
+            reached.add(edge.target)
+            marked.add(id(edge))
+    return [Edge(e.source, e.target, e.label, id(e) in marked) for e in edges]
+
+
+def svg(shape: Layout, scale: float = 60.0) -> str:
+    """The layout as a standalone SVG (no external fonts or files)."""
+    pad = 1.2
+    where = {n.name: ((n.x + pad) * scale, (n.y + pad) * scale) for n in shape.nodes}
+    width, height = (shape.width + 2 * pad) * scale, (shape.height + 2 * pad) * scale
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}"'
+           f' viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>']
+    for edge in shape.edges:
+        (x1, y1), (x2, y2) = where[edge.source], where[edge.target]
+        colour, stroke = ("#c0392b", 2.5) if edge.highlighted else ("#7f8c8d", 1.0)
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                   f'stroke="{colour}" stroke-width="{stroke}"/>')
+        if edge.label:
+            lx, ly = x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3 - 3
+            out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" fill="{colour}" text-anchor="middle">'
+                       f"{xml_escape(edge.label)}</text>")
+    for node in shape.nodes:
+        x, y = where[node.name]
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="16" fill="#ecf0f1" stroke="#2c3e50"/>')
+        out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">'
+                   f"{xml_escape(node.label)}</text>")
+        if node.note:
+            out.append(f'<text x="{x:.1f}" y="{y + 30:.1f}" text-anchor="middle" '
+                       f'fill="#2c3e50">{xml_escape(node.note)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def tikz(shape: Layout) -> str:
+    """The layout as a tikzpicture (needs \\usepackage{tikz})."""
+    out = [r"\begin{tikzpicture}[x=1cm, y=-1cm, font=\scriptsize]"]
+    for node in shape.nodes:
+        out.append(rf"\node[circle, draw, fill=black!5, minimum size=7mm] ({_id(node.name)}) "
+                   rf"at ({node.x:.2f}, {node.y:.2f}) {{{latex_text(node.label)}}};")
+        if node.note:
+            out.append(rf"\node[anchor=north] at ({node.x:.2f}, {node.y + 0.4:.2f}) "
+                       rf"{{{latex_text(node.note)}}};")
+    for edge in shape.edges:
+        style = "red, very thick" if edge.highlighted else "black!50"
+        label = (rf" node[pos=0.3, sloped, above, inner sep=1pt] {{{latex_text(edge.label)}}}"
+                 if edge.label else "")
+        out.append(rf"\draw[{style}] ({_id(edge.source)}) --{label} ({_id(edge.target)});")
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out)
+
+
+def _id(name: str) -> str:
+    """A TikZ node name: letters and digits only (names are identifiers already)."""
+    return "n" + "".join(ch if ch.isalnum() else "x" for ch in name)
+
+
+def error_curve_points(errors: Sequence[float], limit: int = 200) -> list[tuple[int, float]]:
+    """At most `limit` (update, E_total) points, evenly spaced, the last one included."""
+    step = max(1, len(errors) // limit)
+    marks = sorted({*range(0, len(errors), step), len(errors) - 1})
+    return [(k, errors[k]) for k in marks]
+
+
+def error_svg(errors: Sequence[float], width: int = 480, height: int = 240) -> str:
+    points = error_curve_points(errors)
+    left, bottom, top, right = 60, 30, 15, 15
+    top_value = max(e for _, e in points) or 1.0
+    last = max(points[-1][0], 1)
+
+    def at(k: int, e: float) -> str:
+        x = left + (width - left - right) * k / last
+        y = top + (height - top - bottom) * (1 - e / top_value)
+        return f"{x:.1f},{y:.1f}"
+
+    polyline = " ".join(at(k, e) for k, e in points)
+    return "\n".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
+        'stroke="black"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
+        f'<polyline points="{polyline}" fill="none" stroke="#c0392b" stroke-width="2"/>',
+        f'<text x="{left - 5}" y="{top + 4}" text-anchor="end">{top_value:.3g}</text>',
+        f'<text x="{left - 5}" y="{height - bottom}" text-anchor="end">0</text>',
+        f'<text x="{width - right}" y="{height - 10}" text-anchor="end">{last} updates</text>',
+        f'<text x="{left}" y="{height - 10}">0</text>',
+        f'<text x="{left + 5}" y="{top + 12}">E_total</text>',
+        "</svg>",
+    ]) + "\n"
+
+
+def error_tikz(errors: Sequence[float]) -> str:
+    points = error_curve_points(errors)
+    top_value = max(e for _, e in points) or 1.0
+    last = max(points[-1][0], 1)
+    coordinates = " ".join(f"({8 * k / last:.3f},{4 * e / top_value:.3f})" for k, e in points)
+    return "\n".join([
+        r"\begin{tikzpicture}[font=\scriptsize]",
+        r"\draw[->] (0,0) -- (8.3,0) node[right] {updates};",
+        r"\draw[->] (0,0) -- (0,4.3) node[above] {$E_{total}$};",
+        rf"\node[left] at (0,4) {{{top_value:.3g}}};",
+        r"\node[left] at (0,0) {0};",
+        rf"\node[below] at (8,0) {{{last}}};",
+        rf"\draw[red, thick] plot coordinates {{{coordinates}}};",
+        r"\end{tikzpicture}",
+    ])
