@@ -26,7 +26,7 @@ Compiled = Callable[[Sequence[float]], tuple[float, ...]]
 
 
 class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
-    """Python source for one formula; trace symbols become the local variables v0, v1, ..."""
+    """sympy's Python printer, for expressions the fast path below does not know."""
 
     def __init__(self, variables: Mapping[sp.Symbol, str]) -> None:
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
@@ -34,6 +34,53 @@ class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self._variables[expr]
+
+
+_FUNCTIONS = {sp.exp: "math.exp", sp.log: "math.log", sp.tanh: "math.tanh"}
+_RELATIONS = {sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<",
+              sp.LessThan: "<="}
+
+
+def _code(expr: sp.Expr, variables: Mapping[sp.Symbol, str], slow: _CodePrinter) -> str:
+    """Python source for the node types traces are made of, one rule each; anything else
+    goes through sympy's printer (20× slower: it sorts every sum)."""
+    if isinstance(expr, sp.Piecewise):
+        return _piecewise(expr, variables, slow)
+    args = [_code(arg, variables, slow) for arg in expr.args] if not expr.is_Atom else []
+    if isinstance(expr, sp.Symbol):
+        return variables[expr]
+    if expr.is_Number:
+        return repr(float(expr))
+    if isinstance(expr, sp.Add):
+        return "(" + " + ".join(args) + ")"
+    if isinstance(expr, sp.Mul):  # a*b/(c*d) rather than a*b*(1/c)*(1/d): one rounding less
+        top = [a for a, f in zip(args, expr.args, strict=True) if not _reciprocal(f)]
+        bottom = [_code(f.base, variables, slow) for f in expr.args if _reciprocal(f)]
+        text = "*".join(top) or "1.0"
+        return f"({text}/({'*'.join(bottom)}))" if bottom else f"({text})"
+    if isinstance(expr, sp.Pow):
+        return f"(1/{args[0]})" if expr.exp == -1 else f"({args[0]}**{args[1]})"
+    if expr.func in _FUNCTIONS:
+        return f"{_FUNCTIONS[expr.func]}({args[0]})"
+    if isinstance(expr, sp.Max):
+        return "max(" + ", ".join(args) + ")"
+    if type(expr) in _RELATIONS:
+        return f"({args[0]} {_RELATIONS[type(expr)]} {args[1]})"
+    return str(slow.doprint(expr))
+
+
+def _reciprocal(factor: sp.Expr) -> bool:
+    return isinstance(factor, sp.Pow) and factor.exp == -1
+
+
+def _piecewise(expr: sp.Piecewise, variables: Mapping[sp.Symbol, str], slow: _CodePrinter
+               ) -> str:
+    code = "None"
+    for value, condition in reversed(expr.args):
+        branch = _code(value, variables, slow)
+        code = branch if condition == sp.true else (
+            f"({branch} if {_code(condition, variables, slow)} else {code})")
+    return code
 
 
 @dataclass(frozen=True)
@@ -94,7 +141,7 @@ def _statements(symbolic: SymbolicTrace) -> list[tuple[str, str]]:
     variables = {term.symbol: f"v{i}" for i, term in enumerate(symbolic.terms)}
     printer = _CodePrinter(variables)
     return [
-        (variables[term.symbol], printer.doprint(term.evaluated))
+        (variables[term.symbol], _code(term.evaluated, variables, printer))
         for term in symbolic
         if term.formula is not None
     ]
@@ -123,7 +170,8 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     givens = [f"v{i}" for i, term in enumerate(symbolic.terms) if term.formula is None]
     if givens != [f"v{i}" for i in range(len(givens))]:
         raise AssertionError("given values must come first in a trace")
-    needed = _needed(symbolic, outputs)
+    everything = len(outputs) == len(symbolic.terms)
+    needed = set(range(len(symbolic.terms))) if everything else _needed(symbolic, outputs)
     rounded = symbolic.spec.carry == "rounded"
     body = [f"{var} = _round({code})" if rounded else f"{var} = {code}"
             for var, code in _statements(symbolic) if int(var[1:]) in needed]

@@ -18,6 +18,10 @@ NET = sp.Symbol("x", real=True)
 OUT = sp.Symbol("y", real=True)
 TARGET = sp.Symbol("t", real=True)
 SLOPE = sp.Symbol("a", real=True)  # an activation's parameter, set per layer
+# A generic net input w·x + b, differentiated once for every weight, bias and input.
+WEIGHT = sp.Symbol("w", real=True)
+INPUT = sp.Symbol("i", real=True)
+BIAS = sp.Symbol("b", real=True)
 # A second neuron of the same layer, for activations that couple a layer (softmax).
 NET_K = sp.Symbol("x_k", real=True)
 OUT_K = sp.Symbol("y_k", real=True)
@@ -162,6 +166,14 @@ def jacobian(activation: Activation) -> tuple[sp.Expr, sp.Expr]:
         return tidy(sp.simplify(rewritten).xreplace({y_j: OUT, y_k: OUT_K}))
 
     return in_outputs(sp.diff(out_j, NET)), in_outputs(sp.diff(out_j, NET_K))
+
+
+@cache
+def net_derivatives() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(∂net/∂w, ∂net/∂b, ∂net/∂x) of net = w·x + b + …, from sympy, once: each is
+    instantiated per weight (with its input), per bias, per path (with its weight)."""
+    net = WEIGHT * INPUT + BIAS
+    return sp.diff(net, WEIGHT), sp.diff(net, BIAS), sp.diff(net, INPUT)
 
 
 @cache

@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class LayerSpec:
         """Canonical neuron name, 1-based: h1, o2."""
         return f"{self.name}{index}"
 
-    @property
+    @cached_property
     def neurons(self) -> tuple[str, ...]:
         return tuple(self.neuron(j) for j in range(1, self.size + 1))
 

@@ -17,16 +17,19 @@ import sympy as sp
 from . import names
 from .functions import (
     ACTIVATIONS,
+    INPUT,
     LOSSES,
     NET,
     OUT,
     OUT_K,
     SLOPE,
     TARGET,
+    WEIGHT,
     activation_derivative,
     instantiate,
     jacobian,
     loss_derivative,
+    net_derivatives,
     simplified_delta,
     simplified_normalized_delta,
 )
@@ -168,6 +171,7 @@ class _Recorder:
         self.biases: list[list[str]] = []
         self.nets: dict[str, sp.Expr] = {}  # net term name -> its formula
         self.updated: dict[str, str] = {}  # parameter -> its latest updated name
+        self.net_inputs: dict[sp.Expr, dict[sp.Symbol, sp.Symbol]] = {}  # weight -> its input
         self.several = len(spec.examples) > 1
         self.loss = LOSSES[spec.loss]
 
@@ -286,12 +290,12 @@ class _Recorder:
             inputs = [name + ex for name, _ in self.spec.inputs]
         else:
             inputs = [names.out(n) + tag + ex for n in self.spec.layers[index - 2].neurons]
-        products = [
-            _product(self.sym(params.get(w, w)), self.sym(x))
-            for w, x in zip(self.weights[index - 1][j], inputs, strict=True)
-        ]
-        bias = self.biases[index - 1][j]
-        return _sum(*products, self.sym(params.get(bias, bias)))
+        weights = [self.sym(params.get(w, w)) for w in self.weights[index - 1][j]]
+        xs = [self.sym(x) for x in inputs]
+        bias = self.sym(params.get(self.biases[index - 1][j], self.biases[index - 1][j]))
+        net = _sum(*(_product(w, x) for w, x in zip(weights, xs, strict=True)), bias)
+        self.net_inputs[net] = dict(zip(weights, xs, strict=True))  # for ∂net/∂w
+        return net
 
     def output_formula(self, index: int, j: int, tag: str, ex: str,
                        stable: bool = False) -> sp.Expr:
@@ -477,7 +481,9 @@ class _Recorder:
         current = params.get(weight, weight)
         used = self.updated[weight] if self.spec.update_order == "sequential" else current
         net = names.net(successor)
-        of = instantiate(self.nets[net + ex], {self.sym(current): self.sym(used)})
+        of = self.nets[net + ex]
+        if used != current:  # sequential: the origin reads the updated weight
+            of = instantiate(of, {self.sym(current): self.sym(used)})
         d_net = self.local(net, names.out(neuron), ex, index, neuron, of,
                            self.sym(names.out(neuron) + ex), self.sym(used))
         share = _product(self.sym(names.delta(successor) + ex), d_net)
@@ -513,7 +519,7 @@ class _Recorder:
         for neuron in neurons:
             net = self.nets[names.net(neuron) + ex]
             d_net = self.local(names.net(neuron), parameter, ex, index, neuron, net, current,
-                               sp.diff(net, current))
+                               _net_derivative(self.net_inputs[net], current))
             shares.append(_product(self.sym(names.delta(neuron) + ex), d_net))
         name, latex = self.partial(names.TOTAL_ERROR, parameter, ex)
         single = len(neurons) == 1
@@ -549,6 +555,14 @@ class _Recorder:
         self.add(new, names.plus_latex(term.latex, _number(update_ex)), Kind.UPDATE,
                  Stage.BACKWARD, index, term.neuron, sp.Add(current, step, evaluate=False),
                  example=_number(update_ex))
+
+
+def _net_derivative(inputs: dict[sp.Symbol, sp.Symbol], parameter: sp.Symbol) -> sp.Expr:
+    """∂net/∂p from the generic derivatives: the input a weight multiplies, or 1 for a bias."""
+    d_weight, d_bias, _ = net_derivatives()
+    if parameter in inputs:
+        return instantiate(d_weight, {INPUT: inputs[parameter], WEIGHT: parameter})
+    return d_bias
 
 
 _SUMS_TO_ONE = "Simplified using that the targets sum to 1."
