@@ -1,0 +1,97 @@
+"""Trace scaling: building and evaluating the full trace of [n, n, n] and [n, n, n, n] sigmoid
+networks, against the naive baseline (sympy.diff of the fully composed loss for every weight)
+measured in the same run at the smallest size. Prints times, the log-log slope and peak memory.
+
+Usage: python benchmarks/scale.py [--sizes 8,16,32,48] [--no-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import tracemalloc
+
+import sympy as sp
+from train import wide_spec
+
+import tracer
+from tracer.spec import Spec
+
+
+def weights_of(spec: Spec) -> int:
+    return sum(layer.size * len(layer.weights[0]) for layer in spec.layers)
+
+
+def trace_time(spec: Spec) -> tuple[float, float]:
+    """Seconds to build and evaluate the full trace, and the peak memory in MB (measured in a
+    second run: tracemalloc slows Python down several times)."""
+    start = time.perf_counter()
+    tracer.evaluate(tracer.build_trace(spec))
+    elapsed = time.perf_counter() - start
+    tracemalloc.start()
+    tracer.evaluate(tracer.build_trace(spec))
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+def naive_time(spec: Spec) -> float:
+    """sympy.diff of the fully composed loss with respect to every weight, evaluated."""
+    start = time.perf_counter()
+    values = {}
+    xs: list[sp.Expr] = [sp.Float(v) for _, v in spec.inputs]
+    number = 0
+    for layer in spec.layers:
+        outs = []
+        for row in layer.weights:
+            net = sp.Float(float(layer.bias))  # type: ignore[arg-type]
+            for value, x in zip(row, xs, strict=True):
+                number += 1
+                symbol = sp.Symbol(f"w{number}")
+                values[symbol] = value
+                net += symbol * x
+            outs.append(1 / (1 + sp.exp(-net)))
+        xs = outs
+    loss = sum((t - o) ** 2 / 2 for (_, t), o in zip(spec.targets, xs, strict=True))
+    for symbol in values:
+        sp.diff(loss, symbol).xreplace(values).evalf()
+    return time.perf_counter() - start
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of log(time) against log(weights)."""
+    xs = [math.log(w) for w, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="8,16,32,48")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",")]
+    tracer.evaluate(tracer.build_trace(wide_spec([2, 2, 2])))  # per-kind derivatives, once
+    print(f"{'network':>16} {'weights':>8} {'trace s':>9} {'peak MB':>8}")
+    for depth in (3, 4):
+        points = []
+        for n in sizes:
+            spec = wide_spec([n] * depth)
+            elapsed, peak = trace_time(spec)
+            points.append((weights_of(spec), elapsed))
+            print(f"{[n] * depth!s:>16} {weights_of(spec):>8} {elapsed:9.3f} {peak:8.1f}")
+        if len(points) > 1:
+            print(f"{'':>16} log-log slope {slope(points):.2f}")
+    if not args.no_baseline:
+        spec = wide_spec([sizes[0]] * 3)
+        ours, _ = trace_time(spec)
+        naive = naive_time(spec)
+        print(f"naive composed-loss diff at {weights_of(spec)} weights: {naive:.2f} s, "
+              f"ratio naive / tracer {naive / ours:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
