@@ -4,7 +4,7 @@ The text is ASCII-checked and size-limited, canonical quantity names are swapped
 placeholders (they contain `/` and `@`), `^` becomes `**` (Python would read `x^2+1` as a XOR),
 and the tree is walked with a whitelist: numbers, names from the trace, + - * / **, unary
 minus, and calls of exp, log, tanh, sigma/sigmoid with one argument. Exponents must be small
-literal numbers. The checked tree is then evaluated with floats (guarded) or turned into sympy.
+literal numbers. The checked tree is then evaluated with floats (guarded).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import sympy as sp
 
 MAX_LENGTH = 1000  # characters in one formula
 MAX_NODES = 400
@@ -29,12 +27,6 @@ FUNCTIONS: dict[str, Callable[[float], float]] = {
     "log": math.log,
     "tanh": math.tanh,
     "sigma": lambda x: 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)),
-}
-SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "exp": sp.exp,
-    "log": sp.log,
-    "tanh": sp.tanh,
-    "sigma": lambda x: 1 / (1 + sp.exp(-x)),
 }
 ALIASES = {"sigmoid": "sigma", "ln": "log"}
 
@@ -60,9 +52,6 @@ class Formula:
         if not math.isfinite(result):
             raise FormulaError("is not a finite number")
         return result
-
-    def to_sympy(self, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
-        return _to_sympy(self.tree, self.names, symbols)
 
 
 def parse_number(text: str) -> float | None:
@@ -211,18 +200,3 @@ _OPERATIONS: dict[type, Callable[[float, float], Any]] = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a ** b,
 }
-
-
-def _to_sympy(node: ast.expr, names: Sequence[str], symbols: Mapping[str, sp.Symbol]) -> Any:
-    if isinstance(node, ast.Constant):
-        return sp.Integer(node.value) if type(node.value) is int else sp.Float(node.value)
-    if isinstance(node, ast.Name):
-        return symbols[names[int(node.id[2:])]]
-    if isinstance(node, ast.UnaryOp):
-        operand = _to_sympy(node.operand, names, symbols)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.Call):
-        return SYMPY_FUNCTIONS[_function(node)](_to_sympy(node.args[0], names, symbols))
-    assert isinstance(node, ast.BinOp)
-    left, right = _to_sympy(node.left, names, symbols), _to_sympy(node.right, names, symbols)
-    return _OPERATIONS[type(node.op)](left, right)
