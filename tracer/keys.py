@@ -25,7 +25,7 @@ from .evaluate import Trace, evaluate
 from .randomize import draw, variant_seed
 from .spec import Spec, spec_from_dict, spec_to_dict
 from .tomlout import to_toml
-from .trace import Kind, Stage, SymbolicTrace, given_keys
+from .trace import Kind, Stage, SymbolicTrace, Term, given_keys
 
 MAX_STUDENTS = 10_000
 MAX_ATTEMPTS = 50  # draws per variant before giving up on a degenerate exercise
@@ -177,17 +177,18 @@ def degenerate(trace: Trace) -> bool:
 
 def default_ask(symbolic: SymbolicTrace) -> tuple[str, ...]:
     """Forward pass, E_total, every parameter gradient and every new parameter."""
-    wanted = []
-    for term in symbolic:
-        if term.stage == Stage.AFTER:
-            continue
-        parameter_gradient = term.kind == Kind.GRADIENT and term.name.split("/d", 1)[1].split(
-            "@")[0] in symbolic and symbolic[term.name.split("/d", 1)[1].split("@")[0]].kind in (
-            Kind.WEIGHT, Kind.BIAS)
-        if (term.kind in (Kind.NET, Kind.OUT, Kind.UPDATE) or parameter_gradient
-                or term.name.split("@")[0] == names.TOTAL_ERROR):
-            wanted.append(term.name)
-    return tuple(wanted)
+
+    def parameter_gradient(term: Term) -> bool:
+        wrt = term.name.split("/d", 1)[-1].split("@")[0]
+        return (term.kind == Kind.GRADIENT and wrt in symbolic
+                and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS))
+
+    return tuple(
+        term.name for term in symbolic
+        if term.stage != Stage.AFTER and (
+            term.kind in (Kind.NET, Kind.OUT, Kind.UPDATE) or parameter_gradient(term)
+            or term.name.split("@")[0] == names.TOTAL_ERROR)
+    )
 
 
 def asked(symbolic: SymbolicTrace) -> tuple[str, ...]:
