@@ -110,6 +110,8 @@ CASES = [
          {"mine/worked.md.j2": "title\n{% if %}\n"}),
     Case("template folder missing", ["render", "--templates", "none"],
          "none: --templates: is not a folder of templates"),
+    Case("unknown focus name", ["render", "--focus", "w5,w99"],
+         "--focus: unknown name 'w99'"),
     Case("unknown command", ["frobnicate"], "invalid choice: 'frobnicate'"),
     Case("unknown example", ["example", "mnist"], "invalid choice: 'mnist'"),
     Case("unknown format", ["render", "-f", "docx"], "invalid choice: 'docx'"),

@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                             help="rows of the error table every K updates (default: N/10)")
     render_cmd.add_argument("--templates", type=Path, action="append", default=[],
                             help="a folder searched before the built-in templates")
+    render_cmd.add_argument("--focus", action="append", default=[],
+                            help="derive only the paths through these weights, biases, "
+                                 "neurons or layers (comma-separated, or repeated)")
 
     example = commands.add_parser("example", help="print a built-in example spec")
     example.add_argument("name", nargs="?", choices=EXAMPLES, default=DEFAULT)
@@ -143,9 +146,10 @@ def _render(args: argparse.Namespace) -> int:
     if args.iterations or args.show_steps:
         shown = _steps(args.show_steps, args.iterations)
         source = _run(symbolic, args.iterations, args.every, shown)
+    focus_on = [name.strip() for part in args.focus for name in part.split(",") if name.strip()]
     if args.output == "-":
-        text = (render_pdf(source, env, args.every) if fmt == "pdf"
-                else render(source, fmt, env, every=args.every))
+        text = (render_pdf(source, env, args.every, focus_on) if fmt == "pdf"
+                else render(source, fmt, env, every=args.every, focus_on=focus_on))
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
         else:
@@ -154,7 +158,8 @@ def _render(args: argparse.Namespace) -> int:
     path = Path(args.output) if args.output else Path("output") / f"{_stem(args.spec)}.{fmt}"
     if args.output and not path.parent.is_dir():  # -o into a missing folder is a mistake
         raise OutputError("folder does not exist", source=str(path))
-    files = render_files(source, fmt, path.name.removesuffix(f".{fmt}"), env, args.every)
+    files = render_files(source, fmt, path.name.removesuffix(f".{fmt}"), env, args.every,
+                         focus_on)
     for written in write_files(path.parent, files):
         print(f"wrote {written}", file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ import sympy as sp
 from . import mathfmt, names
 from .escape import latex_text, markdown_text
 from .evaluate import Trace
+from .focus import focus
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .numbers import format_value
 from .trace import Kind, Stage, SymbolicTrace, Term
@@ -87,6 +88,7 @@ class Document:
     update_biases: bool
     iterations: int  # updates applied; 0 for a single worked step
     errors: tuple[Row, ...]  # (update number, E_total after it) for training runs
+    focused: bool  # only chosen chain-rule paths; `givens` lists the values they use
     figures: Mapping[str, str]  # network, output_path, hidden_path, errors: a file name
     #                              (Markdown, beside the document) or TikZ code (LaTeX)
 
@@ -97,31 +99,39 @@ class Document:
 
 
 def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
-                   figures: Mapping[str, str] | None = None) -> Document:
+                   figures: Mapping[str, str] | None = None,
+                   focus_on: Sequence[str] = ()) -> Document:
     """The view model for `fmt` ("md" or "tex") of one step or of a training run.
 
-    For a run, `every` sets the rows of the error table (default: about ten rows).
+    For a run, `every` sets the rows of the error table (default: about ten rows). With
+    `focus_on` (parameters, neurons or layers) only their chain-rule paths are derived, and
+    the values those use are listed instead of the initial values.
     """
     escape = _ESCAPES[fmt]
     run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
     first, last = run.kept[min(run.kept)], run.last
     spec = first.symbolic.spec
-    context = _Context(first)
+    focused = focus(first.symbolic, focus_on) if focus_on else None
+    keep = focused.path if focused else None
+    context = _Context(first, keep)
     final = _Context(last)
+    shown = (lambda t: t.name in focused.used) if focused else (
+        lambda t: t.stage == Stage.GIVEN)
     return Document(
         title=escape(spec.title),
         description=escape(spec.description),
         settings=_settings(first, escape),
         loss_formula=_loss_formula(spec.loss, spec.layers[-1].size),
         layers=_layers(first, escape),
-        givens=tuple(Row((t.latex, context.format(run.initial[t.name])))
-                     for t in first.symbolic if t.stage == Stage.GIVEN),
-        runs=tuple(Run(number, _sections(_Context(trace), escape, first_run=i == 0))
+        givens=tuple(Row((t.latex, context.format(run.initial.get(t.name, first[t.name]))))
+                     for t in first.symbolic if shown(t)),
+        runs=tuple(Run(number, _sections(_Context(trace, keep), escape, first_run=i == 0))
                    for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
             Row((t.latex, context.format(run.initial[t.name]),
                  final.number(names.updated(t.name))))
             for t in first.symbolic if names.updated(t.name) in first.symbolic
+            and (keep is None or names.updated(t.name) in keep)
         ),
         error_before=context.format(run.errors[0]),
         error_after=context.format(run.errors[-1]),
@@ -130,6 +140,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         iterations=run.iterations if isinstance(source, TrainingRun) else 0,
         errors=_error_rows(run, context, every) if isinstance(source, TrainingRun) else (),
         figures=dict(figures or {}),
+        focused=focused is not None,
     )
 
 
@@ -154,38 +165,44 @@ class _StaticStep:
 
 
 @cache
-def _static_steps(symbolic: SymbolicTrace) -> dict[str, _StaticStep]:
-    """Symbolic LaTeX of every step, printed once per structure: documents of many variants
-    only format numbers (sympy's printer costs ~0.25 ms an equation)."""
-    symbols = {t.symbol: t.latex for t in symbolic}
-    slots = {t.symbol: i for i, t in enumerate(symbolic.terms)}
-    steps = {}
-    for term in symbolic:
-        if term.formula is None:
-            continue
-        forms = []
-        if term.chain:
-            forms.append(r" \cdot ".join(symbolic[n].latex for n in term.chain))
-        if term.derivation is not None:
-            wrt = symbols[term.derivation.wrt]
-            of = mathfmt.latex(term.derivation.of, symbols)
-            forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
-        forms.append(mathfmt.latex(term.formula, symbols))
-        simplified = (None if term.simplified is None
-                      else mathfmt.latex(term.simplified, symbols))
-        steps[term.name] = _StaticStep(term.latex, tuple(forms), simplified,
-                                       mathfmt.slotted_latex(term.formula, slots))
-    return steps
+def _static_step(symbolic: SymbolicTrace, name: str) -> _StaticStep:
+    """Symbolic LaTeX of one step, printed once per structure: documents of many variants
+    only format numbers (sympy's printer costs ~0.25 ms an equation), and a focused document
+    of a large network prints only the steps it shows."""
+    term = symbolic[name]
+    assert term.formula is not None
+    symbols = _symbols(symbolic)
+    forms = []
+    if term.chain:
+        forms.append(r" \cdot ".join(symbolic[n].latex for n in term.chain))
+    if term.derivation is not None:
+        wrt = symbols[term.derivation.wrt]
+        of = mathfmt.latex(term.derivation.of, symbols)
+        forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
+    forms.append(mathfmt.latex(term.formula, symbols))
+    simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
+    return _StaticStep(term.latex, tuple(forms), simplified,
+                       mathfmt.slotted_latex(term.formula, _slots(symbolic)))
+
+
+@cache
+def _symbols(symbolic: SymbolicTrace) -> dict[sp.Symbol, str]:
+    return {t.symbol: t.latex for t in symbolic}
+
+
+@cache
+def _slots(symbolic: SymbolicTrace) -> dict[sp.Symbol, int]:
+    return {t.symbol: i for i, t in enumerate(symbolic.terms)}
 
 
 class _Context:
     """Formatted numbers of one trace, computed once, and its structure's static steps."""
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, keep: frozenset[str] | None = None) -> None:
         self.trace = trace
+        self.keep = keep  # with a focus, the steps that are shown
         self.digits = trace.symbolic.spec.digits
         self.values = [self.format(v) for v in trace.values]
-        self.static = _static_steps(trace.symbolic)
 
     def format(self, value: float) -> str:
         return format_value(value, self.digits)
@@ -198,7 +215,7 @@ class _Context:
 
     def step(self, term: Term, escape: Callable[[str], str]) -> Step:
         """formula → numbers substituted → value, with the chain rule and origin where known."""
-        static = self.static[term.name]
+        static = _static_step(self.trace.symbolic, term.name)
         value = self.number(term.name)
         forms = list(static.forms)
         note = term.note
@@ -275,7 +292,7 @@ def _sections(context: _Context, escape: Callable[[str], str],
                                  final, escape))
     sections.append(_section(context, "after", "Error after the update", "",
                              _select(symbolic, Stage.AFTER, None, 0), escape))
-    return tuple(sections)
+    return tuple(section for section in sections if section.groups)  # a focus empties some
 
 
 def _run_sections(context: _Context, escape: Callable[[str], str], run: int,
@@ -310,6 +327,8 @@ def _section(context: _Context, key: str, title: str, layer: str, terms: list[Te
              escape: Callable[[str], str], intro: bool = True) -> Section:
     groups: dict[str, list[Step]] = {}
     for term in terms:
+        if context.keep is not None and term.name not in context.keep:
+            continue
         groups.setdefault(_group_title(context, term), []).append(context.step(term, escape))
     return Section(key, escape(title), escape(layer),
                    tuple(Group(escape(g), tuple(s)) for g, s in groups.items()), intro)

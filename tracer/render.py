@@ -88,7 +88,8 @@ def export_templates(folder: Path) -> list[Path]:
 
 
 def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
-           every: int = 0, figures: Mapping[str, str] | None = None) -> str:
+           every: int = 0, figures: Mapping[str, str] | None = None,
+           focus_on: Sequence[str] = ()) -> str:
     """The worked example (one step, or a training run) as text in `fmt` (md, tex or json).
 
     LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
@@ -98,10 +99,10 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATE_NAMES:
         raise TracerError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    if fmt == "tex" and figures is None:
+    if fmt == "tex" and figures is None and not focus_on:
         figures = {key: code for key, (_, code) in _figures(source).items()}
     return _template_render(env or environment(), TEMPLATE_NAMES[fmt],
-                            doc=build_document(source, fmt, every, figures))
+                            doc=build_document(source, fmt, every, figures, focus_on))
 
 
 def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
@@ -124,13 +125,15 @@ def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
 
 
 def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
-                 env: jinja2.Environment | None = None, every: int = 0) -> dict[str, str | bytes]:
+                 env: jinja2.Environment | None = None, every: int = 0,
+                 focus_on: Sequence[str] = ()) -> dict[str, str | bytes]:
     """The document and its companion files, by file name: Markdown comes with its SVG
-    figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside."""
+    figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside.
+    A focused document has no figures (it is for networks too large to draw)."""
     if fmt == "pdf":
-        return {f"{stem}.pdf": render_pdf(source, env, every)}
-    if fmt != "md":
-        return {f"{stem}.{fmt}": render(source, fmt, env, every)}
+        return {f"{stem}.pdf": render_pdf(source, env, every, focus_on)}
+    if fmt != "md" or focus_on:
+        return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on)}
     figures = _figures(source)
     links = {key: f"{stem}.{key.replace('_', '-')}.svg" for key in figures}
     files: dict[str, str | bytes] = {f"{stem}.md": render(source, fmt, env, every, links)}
@@ -210,10 +213,10 @@ PDFLATEX_TIMEOUT = 120  # seconds
 
 
 def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = None,
-               every: int = 0) -> bytes:
+               every: int = 0, focus_on: Sequence[str] = ()) -> bytes:
     """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
     read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
-    tex = render(source, "tex", env, every)
+    tex = render(source, "tex", env, every, focus_on=focus_on)
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise TracerError("pdflatex not found: install TeX Live (Debian: apt-get install "
