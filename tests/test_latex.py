@@ -46,7 +46,8 @@ def compile_pdf(tex: str, folder: Path) -> str:
 
 
 @needs_tex
-@pytest.mark.parametrize("name", ["seed", "seed-sequential", "deep"])
+@pytest.mark.parametrize("name", ["seed", "seed-sequential", "softmax", "deep", "rich", "batch",
+                                  "online", "leaky"])
 def test_tex_compiles_and_shows_values(name: str, tmp_path: Path) -> None:
     trace = tracer.trace(spec_for(name))
     pdf_text = compile_pdf(tracer.render(trace, "tex"), tmp_path)
@@ -54,6 +55,23 @@ def test_tex_compiles_and_shows_values(name: str, tmp_path: Path) -> None:
     for value in EXPECTED.get(name, []):
         assert value in pdf_text, value
     assert tracer.render(trace, "md").count("$$") > 0
+
+
+@needs_tex
+def test_training_run_question_sheet_and_booklet_compile(tmp_path: Path) -> None:
+    from tracer.keys import key_files, make_variants
+    from tracer.render import render_question
+
+    trace = tracer.trace(tracer.example_spec("softmax"))
+    run = tracer.train(trace.symbolic, 30, keep=[1, 30])
+    assert "Training" in compile_pdf(tracer.render(run, "tex", every=10), tmp_path)
+    sheet = render_question(trace, "tex", trace.names[:10], "Ann O'Neil & co_1")
+    assert "Neil & co" in compile_pdf(sheet, tmp_path)  # & escaped, set as text
+    exercise = tracer.build_trace(tracer.load_spec(
+        Path(__file__).parent.parent / "examples" / "homework.toml"))
+    files = key_files(exercise, make_variants(exercise, 2, [("a", None), ("b", None)]), 2,
+                      "tex", booklet=True)
+    assert compile_pdf(files["booklet.tex"], tmp_path).count("Forward pass") == 2
 
 
 @needs_tex
