@@ -227,3 +227,18 @@ def test_bad_randomize_and_ask(workdir: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert f"ex.toml: {key}: " in err and message in err
     assert not (workdir / "out").exists()
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
+                    reason="pdflatex not installed")
+def test_pdf_keys(workdir: Path) -> None:
+    assert main(["keys", "ex.toml", "--variants", "2", "--seed", "3", "-f", "pdf", "-o", "out",
+                 "--booklet"]) == 0
+    names = sorted(p.name for p in (workdir / "out").iterdir())
+    assert names == ["booklet.pdf", "manifest.csv", "manifest.json", "v1.answers.txt",
+                     "v1.key.pdf", "v1.question.pdf", "v1.toml", "v2.answers.txt",
+                     "v2.key.pdf", "v2.question.pdf", "v2.toml"]
+    assert (workdir / "out" / "v1.key.pdf").read_bytes().startswith(b"%PDF")
+    manifest = json.loads((workdir / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "pdf"
+    assert manifest["variants"][0]["files"]["key"] == "v1.key.pdf"

@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,6 +19,7 @@ from .keys import (
     Student,
     key_files,
     make_variants,
+    pdf_key_files,
     read_manifest,
     read_roster,
 )
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--variants", type=int, help="N anonymous variants v001, v002, …")
     group.add_argument("--roster", type=Path, help="a CSV with an id column (name optional)")
     keys.add_argument("--seed", type=int, required=True, help="the exercise seed")
-    keys.add_argument("-f", "--format", choices=("md", "tex"), default="md")
+    keys.add_argument("-f", "--format", choices=("md", "tex", "pdf"), default="md")
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
     keys.add_argument("--templates", type=Path, action="append", default=[],
@@ -307,8 +308,10 @@ def _keys(args: argparse.Namespace) -> int:
         width = len(str(args.variants))
         entries = [(f"v{k:0{width}d}", None) for k in range(1, args.variants + 1)]
     variants = make_variants(symbolic, args.seed, entries)
-    files = key_files(symbolic, variants, args.seed, args.format, args.booklet,
-                      environment(args.templates))
+    env = environment(args.templates)
+    files: Mapping[str, str | bytes] = (
+        pdf_key_files(symbolic, variants, args.seed, args.booklet, env) if args.format == "pdf"
+        else key_files(symbolic, variants, args.seed, args.format, args.booklet, env))
     write_files(args.output, files)
     print(f"wrote {len(variants)} variants ({len(files)} files) to {args.output}",
           file=sys.stderr)

@@ -335,6 +335,23 @@ def key_files(symbolic: SymbolicTrace, variants: Sequence[Variant], seed: int, f
     return files
 
 
+def pdf_key_files(symbolic: SymbolicTrace, variants: Sequence[Variant], seed: int,
+                  booklet: bool = False, env: Any = None) -> dict[str, str | bytes]:
+    """The LaTeX key files, each document compiled to PDF (the manifest names the PDFs)."""
+    from .render import compile_pdf
+
+    files: dict[str, str | bytes] = {}
+    for name, text in key_files(symbolic, variants, seed, "tex", booklet, env).items():
+        if name.endswith(".tex"):
+            files[name.removesuffix(".tex") + ".pdf"] = compile_pdf(text)
+        elif name.startswith("manifest."):
+            files[name] = text.replace(".tex", ".pdf").replace('"format": "tex"',
+                                                                '"format": "pdf"')
+        else:
+            files[name] = text
+    return files
+
+
 def _booklet(files: Mapping[str, str], variants: Sequence[Variant], fmt: str) -> str:
     """All keys in one file: Markdown keys one after another, or LaTeX bodies in one document."""
     keys = [files[f"{v.file_id}.key.{fmt}"] for v in variants]

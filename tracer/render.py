@@ -216,7 +216,11 @@ def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = Non
                every: int = 0, focus_on: Sequence[str] = ()) -> bytes:
     """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
     read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
-    tex = render(source, "tex", env, every, focus_on=focus_on)
+    return compile_pdf(render(source, "tex", env, every, focus_on=focus_on))
+
+
+def compile_pdf(tex: str) -> bytes:
+    """A LaTeX document compiled as `render_pdf` describes."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise TracerError("pdflatex not found: install TeX Live (Debian: apt-get install "
