@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,12 @@ from tracer.showcase import showcase_documents
 OUTPUT = Path(__file__).parent.parent / "output"
 DOCUMENTS = showcase_documents()
 HAVE_PDFTOTEXT = shutil.which("pdftotext") is not None
+
+
+@cache
+def with_pdfs() -> dict[str, str | bytes]:
+    """Rendered (and PDFs compiled) once for every PDF test, not once per test."""
+    return showcase_documents(pdf=True)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -49,7 +56,7 @@ def test_showcase_pdf_is_current(name: str) -> None:
     assert path.exists(), f"output/{name} is missing: run `tracer showcase`"
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
-    fresh = showcase_documents(pdf=True)[name]
+    fresh = with_pdfs()[name]
     assert isinstance(fresh, bytes)
     fresh_text = subprocess.run(["pdftotext", "-", "-"], input=fresh, capture_output=True,
                                 check=True).stdout.decode()
