@@ -243,15 +243,16 @@ def _batch_step(spec: Spec, p: dict[str, float], trained: set[str]) -> dict[str,
     return new
 
 
-def saturated(spec: Spec, *parameter_sets: Mapping[str, float]) -> bool:
+def saturated(spec: Spec, *parameter_sets: Mapping[str, float], margin: float = 0.0) -> bool:
     """Whether plain floats leave their range for these parameters: an exp that overflows, or
-    an output that rounds to exactly 0 or 1 (whose log a cross-entropy cannot take)."""
+    an output within `margin` of 0 or 1 (exactly 0 or 1: a cross-entropy cannot take its log;
+    1 - 1e-11: 1 - out keeps only a few digits, and so does the error)."""
     for p in parameter_sets:
         for example in spec.examples:
             try:
                 outs = forward(spec, p, example, math)[-1]
             except (OverflowError, ValueError, ZeroDivisionError):
                 return True
-            if any(o in (0.0, 1.0) or abs(o) > 1e150 for o in outs):
+            if any(min(abs(o), abs(1 - o)) <= margin or abs(o) > 1e150 for o in outs):
                 return True
     return False

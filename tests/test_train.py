@@ -40,9 +40,14 @@ def spec_with(spec: Spec, values: dict[str, float]) -> Spec:
 def test_three_updates_match_the_reference_loop(spec: Spec) -> None:
     expected = [parameters(spec)]
     current = spec
+    # Near 0 or 1 a log-loss's float value keeps few digits: no reference to compare with.
+    margin = 1e-6 if spec.loss.endswith("cross_entropy") else 0.0
     for _ in range(3):
-        expected.append(reference_step(current))
-        assume(not saturated(spec, expected[-1]))
+        try:
+            expected.append(reference_step(current))
+        except (OverflowError, ZeroDivisionError, ValueError):
+            assume(False)  # the float reference saturates within an online step
+        assume(not saturated(spec, expected[-1], margin=margin))
         assume(all(abs(v) < 1e3 for v in expected[-1].values()))
         current = spec_with(current, expected[-1])
     try:
