@@ -20,7 +20,7 @@ FULL = {
     "check.py": [],
 }
 QUICK = {
-    "scale.py": ["--sizes", "2,3", "--no-baseline"],
+    "scale.py": ["--sizes", "2,3", "--repeat", "1", "--no-baseline"],
     "train.py": ["--iterations", "20", "--repeat", "1", "--wide", "2"],
     "keys.py": ["--variants", "3"],
     "check.py": ["--sheets", "3"],

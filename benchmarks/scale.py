@@ -2,13 +2,14 @@
 networks, against the naive baseline (sympy.diff of the fully composed loss for every weight)
 measured in the same run at the smallest size. Prints times, the log-log slope and peak memory.
 
-Usage: python benchmarks/scale.py [--sizes 8,16,32,48] [--no-baseline]
+Usage: python benchmarks/scale.py [--sizes 8,16,32,48] [--repeat 3] [--no-baseline]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import time
 import tracemalloc
 
@@ -23,17 +24,20 @@ def weights_of(spec: Spec) -> int:
     return sum(layer.size * len(layer.weights[0]) for layer in spec.layers)
 
 
-def trace_time(spec: Spec) -> tuple[float, float]:
-    """Seconds to build and evaluate the full trace, and the peak memory in MB (measured in a
-    second run: tracemalloc slows Python down several times)."""
-    start = time.perf_counter()
-    tracer.evaluate(tracer.build_trace(spec))
-    elapsed = time.perf_counter() - start
+def trace_time(spec: Spec, repeat: int) -> tuple[float, float, float]:
+    """Seconds to build and evaluate the full trace (best and median of `repeat` runs: the
+    best is the least disturbed by other work on a noisy machine), and the peak memory in MB
+    (measured in one more run: tracemalloc slows Python down several times)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        tracer.evaluate(tracer.build_trace(spec))
+        times.append(time.perf_counter() - start)
     tracemalloc.start()
     tracer.evaluate(tracer.build_trace(spec))
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
-    return elapsed, peak
+    return min(times), statistics.median(times), peak
 
 
 def naive_time(spec: Spec) -> float:
@@ -71,23 +75,25 @@ def slope(points: list[tuple[int, float]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="8,16,32,48")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size (default 3)")
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
     tracer.evaluate(tracer.build_trace(wide_spec([2, 2, 2])))  # per-kind derivatives, once
-    print(f"{'network':>16} {'weights':>8} {'trace s':>9} {'peak MB':>8}")
+    print(f"{'network':>16} {'weights':>8} {'best s':>8} {'median s':>9} {'peak MB':>8}")
     for depth in (3, 4):
         points = []
         for n in sizes:
             spec = wide_spec([n] * depth)
-            elapsed, peak = trace_time(spec)
-            points.append((weights_of(spec), elapsed))
-            print(f"{[n] * depth!s:>16} {weights_of(spec):>8} {elapsed:9.3f} {peak:8.1f}")
+            best, median, peak = trace_time(spec, args.repeat)
+            points.append((weights_of(spec), best))
+            print(f"{[n] * depth!s:>16} {weights_of(spec):>8} {best:8.3f} {median:9.3f} "
+                  f"{peak:8.1f}")
         if len(points) > 1:
-            print(f"{'':>16} log-log slope {slope(points):.2f}")
+            print(f"{'':>16} log-log slope {slope(points):.2f} (of the best times)")
     if not args.no_baseline:
         spec = wide_spec([sizes[0]] * 3)
-        ours, _ = trace_time(spec)
+        ours, _, _ = trace_time(spec, args.repeat)
         naive = naive_time(spec)
         print(f"naive composed-loss diff at {weights_of(spec)} weights: {naive:.2f} s, "
               f"ratio naive / tracer {naive / ours:.0f}x")

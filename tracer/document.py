@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -19,6 +18,7 @@ from .escape import latex_text, markdown_text
 from .evaluate import Trace
 from .focus import focus
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
+from .memo import per_trace
 from .numbers import format_value
 from .trace import Kind, Stage, SymbolicTrace, Term
 from .train import TrainingRun
@@ -164,7 +164,7 @@ class _StaticStep:
     numbers: str  # the formula with numbered slots for the values (mathfmt.fill)
 
 
-@cache
+@per_trace
 def _static_step(symbolic: SymbolicTrace, name: str) -> _StaticStep:
     """Symbolic LaTeX of one step, printed once per structure: documents of many variants
     only format numbers (sympy's printer costs ~0.25 ms an equation), and a focused document
@@ -185,12 +185,12 @@ def _static_step(symbolic: SymbolicTrace, name: str) -> _StaticStep:
                        mathfmt.slotted_latex(term.formula, _slots(symbolic)))
 
 
-@cache
+@per_trace
 def _symbols(symbolic: SymbolicTrace) -> dict[sp.Symbol, str]:
     return {t.symbol: t.latex for t in symbolic}
 
 
-@cache
+@per_trace
 def _slots(symbolic: SymbolicTrace) -> dict[sp.Symbol, int]:
     return {t.symbol: i for i, t in enumerate(symbolic.terms)}
 

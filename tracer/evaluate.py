@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
@@ -20,6 +19,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from . import names
 from .acyclic import cycle_collection_paused
 from .errors import NumericError
+from .memo import per_trace
 from .numbers import round_decimal
 from .trace import SymbolicTrace, Term, given_values
 
@@ -225,13 +225,13 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     return function
 
 
-@cache
+@per_trace
 def compile_trace(symbolic: SymbolicTrace) -> Compiled:
     """One generated function: given values in, every value of the trace out."""
     return _generate(symbolic, symbolic.names)
 
 
-@cache
+@per_trace
 def compile_loop(symbolic: SymbolicTrace, feedback: tuple[tuple[str, str], ...]
                  ) -> Callable[[Sequence[float], int, Callable[[float], None]], tuple[float, ...]]:
     """`count` training updates in one generated loop: the trace's own statements, pruned to
@@ -310,7 +310,7 @@ def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> No
 Carry = Callable[[Sequence[float], Mapping[int, float]], list[float]]
 
 
-@cache
+@per_trace
 @cycle_collection_paused()
 def compile_carry(symbolic: SymbolicTrace) -> Carry:
     """For checking: every quantity recomputed from its formula, where each value it depends
