@@ -1,6 +1,7 @@
 """Trace scaling: building and evaluating the full trace of [n, n, n] and [n, n, n, n] sigmoid
 networks, against the naive baseline (sympy.diff of the fully composed loss for every weight)
-measured in the same run at the smallest size. Prints times, the log-log slope and peak memory.
+measured in the same run at the smallest size. Prints times, the log-log slope and peak memory;
+then the same for rendering the full Markdown document of [n, n, n].
 
 Usage: python benchmarks/scale.py [--sizes 8,16,32,48] [--repeat 3] [--no-baseline]
 """
@@ -38,6 +39,18 @@ def trace_time(spec: Spec, repeat: int) -> tuple[float, float, float]:
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     return min(times), statistics.median(times), peak
+
+
+def render_time(spec: Spec, repeat: int) -> tuple[float, float, int]:
+    """Seconds to render the full Markdown document of a freshly evaluated trace (best and
+    median; a new trace each time, as its printed LaTeX is cached), and its number of lines."""
+    times, text = [], ""
+    for _ in range(repeat):
+        trace = tracer.trace(spec)
+        start = time.perf_counter()
+        text = tracer.render(trace, "md")
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times), len(text.splitlines())
 
 
 def naive_time(spec: Spec) -> float:
@@ -91,6 +104,15 @@ def main() -> None:
                   f"{peak:8.1f}")
         if len(points) > 1:
             print(f"{'':>16} log-log slope {slope(points):.2f} (of the best times)")
+    print(f"{'document (md)':>16} {'weights':>8} {'best s':>8} {'median s':>9} {'lines':>8}")
+    points = []
+    for n in sizes:
+        spec = wide_spec([n] * 3)
+        best, median, lines = render_time(spec, args.repeat)
+        points.append((weights_of(spec), best))
+        print(f"{[n] * 3!s:>16} {points[-1][0]:>8} {best:8.3f} {median:9.3f} {lines:>8}")
+    if len(points) > 1:
+        print(f"{'':>16} log-log slope {slope(points):.2f} (of the best times)")
     if not args.no_baseline:
         spec = wide_spec([sizes[0]] * 3)
         ours, _, _ = trace_time(spec, args.repeat)

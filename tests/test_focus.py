@@ -37,10 +37,14 @@ def test_focus_on_one_weight_keeps_its_path_only(seed: tracer.Trace) -> None:
 
 
 def test_focus_on_a_hidden_weight_follows_every_output(seed: tracer.Trace) -> None:
-    path = focus(seed.symbolic, ["w1"]).path
-    assert {"net_h1", "out_h1", "net_o1", "out_o2", "delta_o1", "delta_o2", "dE_o2/dout_h1",
-            "dE_total/dout_h1", "delta_h1", "dnet_h1/dw1", "dE_total/dw1", "w1_new"} <= path
-    assert "dE_total/dw2" not in path and "net_h2" not in path
+    chosen = focus(seed.symbolic, ["w1"])
+    assert {"net_h1", "out_h1", "delta_o1", "delta_o2", "dnet_o1/dout_h1", "dE_o2/dout_h1",
+            "dE_total/dout_h1", "delta_h1", "dnet_h1/dw1", "dE_total/dw1", "w1_new"
+            } <= chosen.path
+    assert "dE_total/dw2" not in chosen.path and "net_h2" not in chosen.path
+    # The outputs' own forward pass is not about w1: their values are in the table.
+    assert {"out_o1", "out_o2", "w1", "w5"} <= chosen.used
+    assert not {"net_o1", "out_o1", "w6", "out_h2"} & chosen.path
 
 
 def test_focus_on_neurons_and_layers(seed: tracer.Trace) -> None:
@@ -56,9 +60,23 @@ def test_unknown_focus_name(seed: tracer.Trace) -> None:
         focus(seed.symbolic, ["w99"])
 
 
-def test_short_document_for_one_weight_of_a_48_48_48_network() -> None:
-    trace = tracer.trace(wide_spec([48, 48, 48]))
-    text = tracer.render(trace, "md", focus_on=["w2305"])
+@pytest.fixture(scope="module")
+def wide() -> tracer.Trace:
+    return tracer.trace(wide_spec([48, 48, 48]))
+
+
+def test_short_document_for_one_weight_of_a_48_48_48_network(wide: tracer.Trace) -> None:
+    text = tracer.render(wide, "md", focus_on=["w2305"])
     assert len(text.splitlines()) < 400
-    value = format_value(trace["dE_total/dw2305"], 9)
+    value = format_value(wide["dE_total/dw2305"], 9)
     assert f"&= {value}\n" in text
+
+
+def test_hidden_weight_of_a_48_48_48_network_lists_no_later_weights(wide: tracer.Trace) -> None:
+    """w5 reaches all 48 outputs: 48 paths, but no output's 48-term forward pass."""
+    chosen = focus(wide.symbolic, ["w5"])
+    weights = {n for n in chosen.used if wide.symbolic[n].kind == "weight"}
+    assert len(weights) == 48 + 48  # into h1, and from h1 to each output
+    text = tracer.render(wide, "md", focus_on=["w5"])
+    assert len(text.splitlines()) < 3000
+    assert f"&= {format_value(wide['dE_total/dw5'], 9)}\n" in text

@@ -177,12 +177,19 @@ def _static_step(symbolic: SymbolicTrace, name: str) -> _StaticStep:
         forms.append(r" \cdot ".join(symbolic[n].latex for n in term.chain))
     if term.derivation is not None:
         wrt = symbols[term.derivation.wrt]
-        of = mathfmt.latex(term.derivation.of, symbols)
+        of = _latex(symbolic, term.derivation.of)
         forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
     forms.append(mathfmt.latex(term.formula, symbols))
     simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
     return _StaticStep(term.latex, tuple(forms), simplified,
                        mathfmt.slotted_latex(term.formula, _slots(symbolic)))
+
+
+@per_trace
+def _latex(symbolic: SymbolicTrace, expr: sp.Expr) -> str:
+    """A formula printed once per trace: each of a neuron's n weights shows ∂/∂w of the same
+    n-term net input, which printed afresh made documents grow as weights^1.5."""
+    return mathfmt.latex(expr, _symbols(symbolic))
 
 
 @per_trace

@@ -2,7 +2,8 @@
 
 `--focus w5` keeps the steps that lie on the way from w5 to its gradient and its update
 (net_o1 → out_o1 → E_total → ∂E_total/∂out_o1 → … → ∂E_total/∂w5 → w5⁺) in full, and shows
-every other value they use (the forward pass of other neurons, the given values) in a table.
+every other value they use (the given values, and the outputs of neurons w5 does not feed:
+for a hidden weight, the output layer's) in a table.
 A focus name is a weight or bias, a neuron (every parameter into it) or a layer.
 """
 
@@ -51,13 +52,28 @@ def focus(symbolic: SymbolicTrace, wanted: Iterable[str]) -> Focus:
                     or t.name.split("@")[0] in {names.updated(p) for p in chosen})}
     ancestors = _closure(symbolic, targets)
     influenced = _influenced(symbolic, set(chosen))
-    local = {t.name for t in symbolic if t.derivation is not None
-             and str(t.derivation.wrt) in chosen and t.name in ancestors}
+    # Every chain-rule factor on the way, also those the parameters do not change (∂net_o1/∂out_h1).
+    local = {t.name for t in symbolic if t.kind == Kind.LOCAL and t.name in ancestors}
     errors = {t.name for t in symbolic if t.kind == Kind.ERROR and t.stage == Stage.ERROR
               and t.name in influenced}
     path = (ancestors & influenced) | targets | local | errors
+    path -= _forward_elsewhere(symbolic, chosen)
+    path = {name for name in path if symbolic[name].formula is not None}  # givens: the table
     used = {d for name in path for d in symbolic.dependencies(name)} - path
     return Focus(frozenset(path), frozenset(used))
+
+
+def _forward_elsewhere(symbolic: SymbolicTrace, chosen: list[str]) -> set[str]:
+    """Forward steps of neurons the chosen parameters do not feed: their values are in the
+    table. Deriving them would list every weight of every later layer (5,245 lines for one
+    hidden weight of a [48, 48, 48] network) though no chain-rule factor is about them."""
+    fed = set()
+    for parameter in (symbolic[p] for p in chosen):
+        layer = symbolic.spec.layers[parameter.layer - 1]
+        neurons = [parameter.neuron] if parameter.neuron else list(layer.neurons)  # shared bias
+        fed |= {(parameter.layer, neuron) for neuron in neurons}
+    return {t.name for t in symbolic if t.stage == Stage.FORWARD and t.kind in (Kind.NET, Kind.OUT)
+            and (t.layer, t.neuron) not in fed}
 
 
 def _closure(symbolic: SymbolicTrace, start: set[str]) -> set[str]:
