@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import random
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tracer
 from tracer.answers import NameTable, parse_sheet
 from tracer.check import Checker, Report, Tolerance
 from tracer.cli import main
-from tracer.evaluate import Trace
+from tracer.evaluate import Trace, compile_carry, evaluate, given_names
 from tracer.numbers import format_value
+from tracer.spec import Spec
+
+from .strategies import networks
 
 DATA = Path(__file__).parent / "data"
 
@@ -272,3 +277,32 @@ def test_check_folder_writes_gradebook(workdir: Path, capsys: pytest.CaptureFixt
     assert rows[2][:3] == ["bob.txt", "0.0000", "wrong"]
     (workdir / "empty").mkdir()
     assert main(["check", "seed.toml", "empty"]) == 2
+
+
+@settings(max_examples=12, deadline=None)
+@given(networks(max_examples=2), st.randoms(use_true_random=False))
+def test_variant_values_recomputed_in_part_equal_the_whole_variant(
+        spec: Spec, rng: random.Random) -> None:
+    """A misconception's value at a step is recomputed through what its changed formulas
+    affect only; it must equal evaluating the whole variant, from the true values and from a
+    student's own (carried)."""
+    try:
+        trace = tracer.trace(spec)
+    except tracer.NumericError:
+        assume(False)
+    checker = Checker(trace)
+    student = {p: v * 1.1 for p, v in enumerate(trace.values)
+               if trace.symbolic.terms[p].formula is not None and rng.random() < 0.2}
+    recomputed = compile_carry(trace.symbolic)(checker.givens, student)
+    for _, variant, changed in checker._variants:
+        try:
+            whole = evaluate(variant, dict(zip(given_names(variant), checker.givens, strict=True)))
+        except tracer.NumericError:
+            continue
+        for position in rng.sample(range(len(trace.values)), 8):
+            own = {p: v for p, v in student.items() if p != position}
+            carried = compile_carry(variant)(checker.givens, own)[position]
+            part = checker._variant_value(variant, changed, position, trace.values, {})
+            assert part == whole.values[position]
+            part = checker._variant_value(variant, changed, position, recomputed, own)
+            assert part == carried or (math.isnan(part) and math.isnan(carried))

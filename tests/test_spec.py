@@ -158,6 +158,12 @@ def test_bad_spec(label: str, text: str, key: str, message: str) -> None:
     assert error.line().startswith("bad.toml: ")
 
 
+def test_a_path_may_be_given_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "seed.toml"
+    path.write_text(SEED, encoding="utf-8")
+    assert tracer.load_spec(str(path)) == tracer.load_spec(path)
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="file not found"):
         tracer.load_spec(tmp_path / "none.toml")

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .answers import Line, NameTable, parse_sheet
-from .evaluate import Trace, compile_carry, compile_trace, evaluate, given_names
+from .evaluate import (
+    Trace,
+    compile_carry,
+    compile_partial,
+    compile_trace,
+    given_names,
+    upstream,
+)
+from .memo import per_trace
 from .misconceptions import CATALOGUE
 from .safeexpr import Formula, FormulaError
 from .trace import SymbolicTrace, build_trace
@@ -91,6 +99,7 @@ class Checker:
         self.tolerance = tolerance or Tolerance()
         self.names = NameTable(self.symbolic.names)
         self.givens = [trace[name] for name in given_names(self.symbolic)]
+        self._upstream: dict[int, frozenset[int]] = {}  # position -> what it depends on
 
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.names)
@@ -130,7 +139,7 @@ class Checker:
             status = self._status(given, expected, recomputed[position])
         diagnosis = None
         if status == "wrong" and given is not None:
-            diagnosis = self._diagnose(position, given, student)
+            diagnosis = self._diagnose(position, given, student, recomputed)
         carried = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, diagnosis,
                       reason, carried)
@@ -195,35 +204,66 @@ class Checker:
 
     # -- misconceptions -------------------------------------------------------------------
     @cached_property
-    def _variants(self) -> list[tuple[str, SymbolicTrace, list[float], frozenset[int]]]:
-        """(misconception id, variant trace, its values from the true givens, the positions
-        whose own formula the variant changes)."""
+    def _variants(self) -> list[tuple[str, SymbolicTrace, frozenset[int]]]:
+        """(misconception id, variant trace, the positions whose own formula it changes).
+        Variants are evaluated lazily, per position diagnosed: a [48, 48, 48] network has
+        about a hundred, each as large as the trace."""
         variants = []
         for misconception in CATALOGUE:
             for variant in misconception.variants(self.symbolic):
-                try:
-                    values = list(evaluate(variant, dict(zip(
-                        given_names(variant), self.givens, strict=True))).values)
-                except Exception:
-                    continue
                 changed = frozenset(i for i, (a, b) in enumerate(
                     zip(self.symbolic.terms, variant.terms, strict=True)) if a.formula != b.formula)
-                variants.append((misconception.id, variant, values, changed))
+                variants.append((misconception.id, variant, changed))
         return variants
 
-    def _diagnose(self, position: int, given: float, student: Mapping[int, float]) -> str | None:
+    def _diagnose(self, position: int, given: float, student: Mapping[int, float],
+                  recomputed: Sequence[float]) -> str | None:
         """The misconception whose re-derivation gives the student's value.
 
         Rules changed at this very step are tried before rules changed upstream, and the
-        student's own earlier values before the true ones: the most specific match wins.
+        student's own earlier values (carried: `recomputed`) before the true ones: the most
+        specific match wins.
         """
         own = {p: v for p, v in student.items() if p != position}
+        # A variant's changed formula reaches this value only along the trace's own
+        # dependencies (the last changed one on the way is upstream here): skip the rest.
+        if position not in self._upstream:
+            self._upstream[position] = frozenset(
+                upstream(self.symbolic, [self.symbolic.names[position]]))
+        relevant = [v for v in self._variants if not v[2].isdisjoint(self._upstream[position])]
         for local in (True, False):
-            candidates = [v for v in self._variants if (position in v[3]) == local]
-            for misconception, variant, _, _ in candidates:
-                if self.tolerance.close(given, self._carry(variant, own)[position]):
+            candidates = [v for v in relevant if (position in v[2]) == local]
+            for misconception, variant, changed in candidates:
+                value = self._variant_value(variant, changed, position, recomputed, own)
+                if self.tolerance.close(given, value):
                     return misconception
-            for misconception, _, values, _ in candidates:
-                if self.tolerance.close(given, values[position]):
+            for misconception, variant, changed in candidates:
+                value = self._variant_value(variant, changed, position, self.trace.values, {})
+                if self.tolerance.close(given, value):
                     return misconception
         return None
+
+    def _variant_value(self, variant: SymbolicTrace, changed: frozenset[int], position: int,
+                       values: Sequence[float], own: Mapping[int, float]) -> float:
+        """The variant's value at `position`, recomputing only what its changed formulas
+        affect; the rest is `values` (the trace's, or carried from the student's own). NaN
+        where it cannot be computed."""
+        affected = _affected(variant, changed, position)
+        if position not in affected:
+            return values[position]
+        try:
+            return compile_partial(variant, position, affected)(values, own)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            return math.nan
+
+
+@per_trace
+def _affected(variant: SymbolicTrace, changed: frozenset[int], position: int) -> frozenset[int]:
+    """Positions up to `position` whose value the variant's changed formulas alter."""
+    affected: set[int] = set()
+    first = min(changed)
+    for i in sorted(upstream(variant, [variant.names[position]])):
+        if i in changed or (i > first and any(
+                variant.position(d) in affected for d in variant.dependencies(variant.names[i]))):
+            affected.add(i)
+    return frozenset(affected)

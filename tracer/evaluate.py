@@ -10,7 +10,7 @@ text from a spec reaches it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -166,18 +166,20 @@ def given_names(symbolic: SymbolicTrace) -> list[str]:
     return [term.name for term in symbolic if term.formula is None]
 
 
-def _statements(symbolic: SymbolicTrace) -> list[tuple[str, str]]:
-    """(variable, python expression) per computed quantity, in trace order."""
+def _statements(symbolic: SymbolicTrace, needed: Container[int] | None = None
+                ) -> list[tuple[str, str]]:
+    """(variable, python expression) per computed quantity (of those `needed`), in trace
+    order."""
     variables = {term.symbol: f"v{i}" for i, term in enumerate(symbolic.terms)}
     printer = _CodePrinter(variables)
     return [
         (variables[term.symbol], _code(term.evaluated, variables, printer))
-        for term in symbolic
-        if term.formula is not None
+        for i, term in enumerate(symbolic.terms)
+        if term.formula is not None and (needed is None or i in needed)
     ]
 
 
-def _needed(symbolic: SymbolicTrace, outputs: Sequence[str]) -> set[int]:
+def upstream(symbolic: SymbolicTrace, outputs: Sequence[str]) -> set[int]:
     """Positions of the outputs and of everything they depend on."""
     needed: set[int] = set()
     stack = [symbolic.position(name) for name in outputs]
@@ -202,10 +204,10 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     if givens != [f"v{i}" for i in range(len(givens))]:
         raise AssertionError("given values must come first in a trace")
     everything = len(outputs) == len(symbolic.terms)
-    needed = set(range(len(symbolic.terms))) if everything else _needed(symbolic, outputs)
+    needed = None if everything else upstream(symbolic, outputs)
     rounded = symbolic.spec.carry == "rounded"
     body = [f"{var} = _round({code})" if rounded else f"{var} = {code}"
-            for var, code in _statements(symbolic) if int(var[1:]) in needed]
+            for var, code in _statements(symbolic, needed)]
     if rounded:  # a student copies the given values as shown, too
         body = [f"{var} = _round({var})" for var in givens] + body
     if loop:
@@ -308,6 +310,37 @@ def _raise_first_failure(symbolic: SymbolicTrace, vector: Sequence[float]) -> No
 
 
 Carry = Callable[[Sequence[float], Mapping[int, float]], list[float]]
+Partial = Callable[[Sequence[float], Mapping[int, float]], float]
+
+
+@per_trace
+@cycle_collection_paused()
+def compile_partial(symbolic: SymbolicTrace, position: int, computed: frozenset[int]) -> Partial:
+    """The value at `position` recomputed from its formula through the `computed` positions
+    only (`position` among them); every other value they use is read from `values`, or is the
+    student's own where `student` (by position) has it, as in `compile_carry`.
+
+    For a misconception's variant of a trace: only what its changed formulas affect is
+    computed, the rest is the trace's own numbers.
+    """
+    order = sorted(computed)
+    uses = {symbolic.position(d) for i in order
+            for d in symbolic.dependencies(symbolic.terms[i].name)}
+    variables = {symbolic.terms[i].symbol: f"v{i}" for i in sorted(uses | computed)}
+    printer = _CodePrinter(variables)
+    rounded = symbolic.spec.carry == "rounded"
+    lines = ["def _partial(_values, _student):"]
+    lines += [f"    v{i} = _student.get({i}, _values[{i}])" for i in sorted(uses - computed)]
+    for i in order:
+        code = _code(symbolic.terms[i].evaluated, variables, printer)
+        lines.append(f"    v{i} = _round({code})" if rounded else f"    v{i} = {code}")
+        if i != position:
+            lines.append(f"    v{i} = _student.get({i}, v{i})")
+    lines.append(f"    return v{position}")
+    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
+    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
+    function: Partial = namespace["_partial"]  # type: ignore[assignment]
+    return function
 
 
 @per_trace

@@ -85,7 +85,7 @@ def _wrong_input(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
     for term in symbolic:
         if term.kind != Kind.LOCAL or term.derivation is None or term.formula is None:
             continue
-        wrt = symbolic.terms[symbolic.position(str(term.derivation.wrt))]
+        wrt = symbolic.terms[symbolic.position(term.derivation.wrt.name)]
         if wrt.kind != Kind.WEIGHT and not wrt.name.startswith("w"):
             continue
         products = [a for a in sp.Add.make_args(term.derivation.of) if isinstance(a, sp.Mul)]

@@ -133,11 +133,11 @@ def _layer_dict(layer: LayerSpec) -> dict[str, Any]:
     return data
 
 
-def load_spec(path: Path) -> Spec:
+def load_spec(path: Path | str) -> Spec:
     """Read and validate a spec file."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError("file not found", source=source) from None
     except IsADirectoryError:

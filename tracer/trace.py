@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 import sympy as sp
 
@@ -115,7 +116,7 @@ class SymbolicTrace:
     def position(self, name: str) -> int:
         return self._index[name]
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(term.name for term in self.terms)
 
@@ -124,7 +125,8 @@ class SymbolicTrace:
         formula = self[name].formula
         if formula is None:
             return ()
-        found = [self._index[str(s)] for s in formula.free_symbols if str(s) in self._index]
+        # .name, not str(): str() runs sympy's printer, a third of a checker's time once.
+        found = [self._index[s.name] for s in formula.free_symbols if s.name in self._index]
         return tuple(self.terms[i].name for i in sorted(found))
 
 
