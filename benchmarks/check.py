@@ -1,7 +1,9 @@
 """Grading throughput: 300 answer sheets of the seed exercise against one trace built once.
 
 Prints the time per sheet and its ratio to one cold `tracer render` (a new process: imports,
-trace, document) measured in the same run. Usage: python benchmarks/check.py [--sheets N]
+trace, document) measured in the same run. Then grading on a wide [48, 48, 48] network (4,608
+weights; about a hundred misconception variants, each as large as the trace), against building
+its trace. Usage: python benchmarks/check.py [--sheets N] [--wide N] [--wide-sheets N]
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import random
 import subprocess
 import sys
 import time
+
+from train import wide_spec
 
 import tracer
 from tracer.check import Checker
@@ -44,9 +48,41 @@ def cold_render() -> float:
     return time.perf_counter() - start
 
 
+def wide_sheets(trace: tracer.Trace, count: int) -> list[str]:
+    """Sheets for a wide network: a few quantities of each layer, some with a slip."""
+    rng = random.Random(11)
+    asked = ["E_total", "dE_total/dout_o1", "delta_o1", "dE_total/dw2400", "w2400_new",
+             "dE_total/dout_h1", "delta_h1", "dE_total/dw5", "w5_new", "E_total_after"]
+    return ["".join(f"{name} = {format_value(trace[name] * rng.choice([1, 1, -1, 2]), 9)}\n"
+                    for name in asked) for _ in range(count)]
+
+
+def wide(n: int, count: int) -> None:
+    """Grading on an [n, n, n] network, against building and evaluating its trace."""
+    spec = wide_spec([n, n, n])
+    start = time.perf_counter()
+    trace = tracer.trace(spec)
+    built = time.perf_counter() - start
+    texts = wide_sheets(trace, count)
+    checker = Checker(trace)
+    start = time.perf_counter()
+    checker.mark(texts[0])
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    for text in texts[1:]:
+        checker.mark(text)
+    rest = (time.perf_counter() - start) / max(1, count - 1)
+    print(f"\n[{n}, {n}, {n}] network, {count} sheets with slips, misconceptions searched")
+    print(f"trace built and evaluated: {built * 1e3:8.1f} ms")
+    print(f"first sheet              : {first * 1e3:8.1f} ms  ({first / built:.1f}x the trace)")
+    print(f"each further sheet       : {rest * 1e3:8.1f} ms  ({rest / built:.2f}x the trace)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sheets", type=int, default=300)
+    parser.add_argument("--wide", type=int, default=48, help="also grade on [N, N, N]; 0: no")
+    parser.add_argument("--wide-sheets", type=int, default=10)
     args = parser.parse_args()
     texts = sheets(args.sheets)
     cold = min(cold_render() for _ in range(3))
@@ -60,6 +96,8 @@ def main() -> None:
     print(f"all sheets (trace once)  : {total * 1e3:8.1f} ms")
     print(f"per sheet                : {per_sheet * 1e3:8.2f} ms")
     print(f"ratio sheet / cold render: {per_sheet / cold:8.4f}")
+    if args.wide:
+        wide(args.wide, args.wide_sheets)
 
 
 if __name__ == "__main__":

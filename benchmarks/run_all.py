@@ -23,7 +23,7 @@ QUICK = {
     "scale.py": ["--sizes", "2,3", "--repeat", "1", "--no-baseline"],
     "train.py": ["--iterations", "20", "--repeat", "1", "--wide", "2"],
     "keys.py": ["--variants", "3"],
-    "check.py": ["--sheets", "3"],
+    "check.py": ["--sheets", "3", "--wide", "3", "--wide-sheets", "2"],
 }
 
 

@@ -291,18 +291,25 @@ def test_variant_values_recomputed_in_part_equal_the_whole_variant(
     except tracer.NumericError:
         assume(False)
     checker = Checker(trace)
-    student = {p: v * 1.1 for p, v in enumerate(trace.values)
+    student = {p: v * 1.01 for p, v in enumerate(trace.values)
                if trace.symbolic.terms[p].formula is not None and rng.random() < 0.2}
-    recomputed = compile_carry(trace.symbolic)(checker.givens, student)
+    try:  # a student's value can leave a log's domain: nothing to compare then
+        recomputed = compile_carry(trace.symbolic)(checker.givens, student)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        assume(False)
     for _, variant, changed in checker._variants:
         try:
             whole = evaluate(variant, dict(zip(given_names(variant), checker.givens, strict=True)))
+            carry = compile_carry(variant)
         except tracer.NumericError:
             continue
         for position in rng.sample(range(len(trace.values)), 8):
-            own = {p: v for p, v in student.items() if p != position}
-            carried = compile_carry(variant)(checker.givens, own)[position]
             part = checker._variant_value(variant, changed, position, trace.values, {})
             assert part == whole.values[position]
+            own = {p: v for p, v in student.items() if p != position}
+            try:
+                carried = carry(checker.givens, own)[position]
+            except (OverflowError, ZeroDivisionError, ValueError):
+                continue
             part = checker._variant_value(variant, changed, position, recomputed, own)
             assert part == carried or (math.isnan(part) and math.isnan(carried))

@@ -260,6 +260,8 @@ class Checker:
 @per_trace
 def _affected(variant: SymbolicTrace, changed: frozenset[int], position: int) -> frozenset[int]:
     """Positions up to `position` whose value the variant's changed formulas alter."""
+    if not changed:
+        return frozenset()
     affected: set[int] = set()
     first = min(changed)
     for i in sorted(upstream(variant, [variant.names[position]])):

@@ -31,7 +31,7 @@ def _with(symbolic: SymbolicTrace, changes: dict[str, sp.Expr]) -> SymbolicTrace
         return symbolic
     terms = tuple(dataclasses.replace(t, formula=changes[t.name], numeric=None, simplified=None)
                   if t.name in changes else t for t in symbolic.terms)
-    return SymbolicTrace(symbolic.spec, terms, {t.name: i for i, t in enumerate(terms)})
+    return SymbolicTrace(symbolic.spec, terms, {t.name: i for i, t in enumerate(terms)}, symbolic)
 
 
 def _error_derivatives(symbolic: SymbolicTrace) -> list[Term]:

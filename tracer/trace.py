@@ -103,6 +103,9 @@ class SymbolicTrace:
     spec: Spec
     terms: tuple[Term, ...]
     _index: dict[str, int] = field(repr=False)
+    # A variant (misconceptions) shares the dependencies of the terms it keeps from its base.
+    _base: SymbolicTrace | None = field(default=None, repr=False)
+    _uses: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # a cache
 
     def __getitem__(self, name: str) -> Term:
         return self.terms[self._index[name]]
@@ -121,8 +124,17 @@ class SymbolicTrace:
         return tuple(term.name for term in self.terms)
 
     def dependencies(self, name: str) -> tuple[str, ...]:
-        """Names the formula of `name` uses, in trace order."""
-        formula = self[name].formula
+        """Names the formula of `name` uses, in trace order (found once per term)."""
+        uses = self._uses.get(name)
+        if uses is None:
+            uses = self._uses[name] = self._find_dependencies(name)
+        return uses
+
+    def _find_dependencies(self, name: str) -> tuple[str, ...]:
+        position = self._index[name]
+        if self._base is not None and self._base.terms[position] is self.terms[position]:
+            return self._base.dependencies(name)
+        formula = self.terms[position].formula
         if formula is None:
             return ()
         # .name, not str(): str() runs sympy's printer, a third of a checker's time once.
