@@ -51,8 +51,10 @@ def cold_render() -> float:
 def wide_sheets(trace: tracer.Trace, count: int) -> list[str]:
     """Sheets for a wide network: a few quantities of each layer, some with a slip."""
     rng = random.Random(11)
-    asked = ["E_total", "dE_total/dout_o1", "delta_o1", "dE_total/dw2400", "w2400_new",
-             "dE_total/dout_h1", "delta_h1", "dE_total/dw5", "w5_new", "E_total_after"]
+    hidden, output = "w1", f"w{len(trace.symbolic.spec.inputs) ** 2 + 1}"  # [n, n, n]
+    asked = ["E_total", "dE_total/dout_o1", "delta_o1", f"dE_total/d{output}",
+             f"{output}_new", "dE_total/dout_h1", "delta_h1", f"dE_total/d{hidden}",
+             f"{hidden}_new", "E_total_after"]
     return ["".join(f"{name} = {format_value(trace[name] * rng.choice([1, 1, -1, 2]), 9)}\n"
                     for name in asked) for _ in range(count)]
 
