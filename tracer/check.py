@@ -99,7 +99,6 @@ class Checker:
         self.tolerance = tolerance or Tolerance()
         self.names = NameTable(self.symbolic.names)
         self.givens = [trace[name] for name in given_names(self.symbolic)]
-        self._upstream: dict[int, frozenset[int]] = {}  # position -> what it depends on
 
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.names)
@@ -227,10 +226,8 @@ class Checker:
         own = {p: v for p, v in student.items() if p != position}
         # A variant's changed formula reaches this value only along the trace's own
         # dependencies (the last changed one on the way is upstream here): skip the rest.
-        if position not in self._upstream:
-            self._upstream[position] = frozenset(
-                upstream(self.symbolic, [self.symbolic.names[position]]))
-        relevant = [v for v in self._variants if not v[2].isdisjoint(self._upstream[position])]
+        before = _upstream(self.symbolic, position)
+        relevant = [v for v in self._variants if not v[2].isdisjoint(before)]
         for local in (True, False):
             candidates = [v for v in relevant if (position in v[2]) == local]
             for misconception, variant, changed in candidates:
@@ -258,13 +255,19 @@ class Checker:
 
 
 @per_trace
+def _upstream(symbolic: SymbolicTrace, position: int) -> frozenset[int]:
+    """The position and every position it depends on."""
+    return frozenset(upstream(symbolic, [symbolic.names[position]]))
+
+
+@per_trace
 def _affected(variant: SymbolicTrace, changed: frozenset[int], position: int) -> frozenset[int]:
     """Positions up to `position` whose value the variant's changed formulas alter."""
     if not changed:
         return frozenset()
     affected: set[int] = set()
     first = min(changed)
-    for i in sorted(upstream(variant, [variant.names[position]])):
+    for i in sorted(_upstream(variant, position)):
         if i in changed or (i > first and any(
                 variant.position(d) in affected for d in variant.dependencies(variant.names[i]))):
             affected.add(i)

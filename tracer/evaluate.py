@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
@@ -220,11 +221,15 @@ def _generate(symbolic: SymbolicTrace, outputs: Sequence[str],
     lines = ["def _generated(_given, _count=0, _record=None):",
              f"    {', '.join(givens)}, = _given", *(f"    {line}" for line in body)]
     lines.append(f"    return ({', '.join(f'v{symbolic.position(n)}' for n in outputs)},)")
-    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
-    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
-    function: Callable[..., tuple[float, ...]]
-    function = namespace["_generated"]  # type: ignore[assignment]
+    function: Callable[..., tuple[float, ...]] = _define(lines, symbolic.spec.digits)
     return function
+
+
+def _define(lines: Sequence[str], digits: int) -> Any:
+    """The one function defined by our generated source `lines` (see the module docstring)."""
+    namespace: dict[str, object] = {"math": math, "_round": _rounder(digits)}
+    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
+    return namespace[lines[0].removeprefix("def ").split("(")[0]]
 
 
 @per_trace
@@ -337,9 +342,7 @@ def compile_partial(symbolic: SymbolicTrace, position: int, computed: frozenset[
         if i != position:
             lines.append(f"    v{i} = _student.get({i}, v{i})")
     lines.append(f"    return v{position}")
-    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
-    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
-    function: Partial = namespace["_partial"]  # type: ignore[assignment]
+    function: Partial = _define(lines, symbolic.spec.digits)
     return function
 
 
@@ -361,7 +364,5 @@ def compile_carry(symbolic: SymbolicTrace) -> Carry:
         lines += [f"    _r[{var[1:]}] = {var} = {code}",
                   f"    {var} = _student.get({var[1:]}, {var})"]
     lines.append("    return _r")
-    namespace: dict[str, object] = {"math": math, "_round": _rounder(symbolic.spec.digits)}
-    exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
-    function: Carry = namespace["_carry"]  # type: ignore[assignment]
+    function: Carry = _define(lines, symbolic.spec.digits)
     return function
