@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 import tracer
-from tracer.keys import key_files, make_variants
-from tracer.render import write_files
+from tracer.files import write_files
+from tracer.handouts import key_files
+from tracer.keys import make_variants
 
 EXERCISE = Path(__file__).parent.parent / "examples" / "homework.toml"
 

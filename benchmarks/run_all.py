@@ -1,4 +1,5 @@
-"""Every benchmark in one run: trace scaling (with the naive baseline), training against
+"""Every benchmark in one run: trace scaling (with the naive baseline), each output format
+against Markdown, training against
 hand-written loops, answer keys and grading against a cold render. Each prints ratios
 measured in the same run; see benchmarks/README.md.
 
@@ -15,12 +16,14 @@ from pathlib import Path
 HERE = Path(__file__).parent
 FULL = {
     "scale.py": ["--sizes", "8,16,32,48"],
+    "formats.py": [],
     "train.py": [],
     "keys.py": [],
     "check.py": [],
 }
 QUICK = {
     "scale.py": ["--sizes", "2,3", "--repeat", "1", "--no-baseline"],
+    "formats.py": ["--sizes", "2", "--repeat", "1"],
     "train.py": ["--iterations", "20", "--repeat", "1", "--wide", "2"],
     "keys.py": ["--variants", "3"],
     "check.py": ["--sheets", "3", "--wide", "3", "--wide-sheets", "2"],

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 import tracer
-from tracer.evaluate import Trace
+from tracer.evaluation import Trace
 
 # CI runs the property and fuzz tests with a fixed budget and fixed examples: a red CI run is
 # reproducible, and a green one is not luck. Locally they explore new examples each run.

@@ -198,7 +198,7 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path: Path,
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sys.modules["tracer.render"].os, "replace", broken_replace)
+    monkeypatch.setattr(sys.modules["tracer.files"].os, "replace", broken_replace)
     monkeypatch.chdir(tmp_path)
     assert run(["render", "-o", "seed.md"]) == 2
     assert target.read_text(encoding="utf-8") == "previous"

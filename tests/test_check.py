@@ -13,10 +13,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tracer
-from tracer.answers import NameTable, parse_sheet
+from tracer.answers import parse_sheet
 from tracer.check import Checker, Report, Tolerance
 from tracer.cli import main
-from tracer.evaluate import Trace, compile_carry, evaluate, given_names
+from tracer.codegen import compile_carry
+from tracer.evaluation import Trace, evaluate_vector
 from tracer.numbers import format_value
 from tracer.spec import Spec
 
@@ -187,9 +188,8 @@ def test_hostile_lines_are_invalid(checker: Checker, line: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
-def test_sheet_parser_never_raises(text: str) -> None:
-    names = NameTable(["net_h1", "out_h1", "dE_total/dw5", "delta_o1", "w5_new"])
-    for line in parse_sheet(text, names):
+def test_sheet_parser_never_raises(checker: Checker, text: str) -> None:
+    for line in parse_sheet(text, checker.table):
         assert line.error or line.name is not None
 
 
@@ -299,7 +299,7 @@ def test_variant_values_recomputed_in_part_equal_the_whole_variant(
         assume(False)
     for _, variant, changed in checker._variants:
         try:
-            whole = evaluate(variant, dict(zip(given_names(variant), checker.givens, strict=True)))
+            whole = evaluate_vector(variant, checker.givens)
             carry = compile_carry(variant)
         except tracer.NumericError:
             continue

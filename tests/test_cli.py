@@ -13,7 +13,7 @@ import pytest
 import tracer
 from tracer.cli import main
 from tracer.numbers import format_value
-from tracer.render import render_files
+from tracer.renderer import render_files
 
 SEED = tracer.example_text("seed")
 

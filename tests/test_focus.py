@@ -20,6 +20,10 @@ def blocks(text: str) -> list[str]:
     return re.findall(r"^\$\$\n.*?\n\$\$$", text, re.S | re.M)
 
 
+def named(graph: tracer.Graph, ids: frozenset[int]) -> set[str]:
+    return {graph.terms[i].name for i in ids}
+
+
 @pytest.fixture(scope="module")
 def seed() -> tracer.Trace:
     return tracer.trace(tracer.example_spec())
@@ -38,20 +42,21 @@ def test_focus_on_one_weight_keeps_its_path_only(seed: tracer.Trace) -> None:
 
 def test_focus_on_a_hidden_weight_follows_every_output(seed: tracer.Trace) -> None:
     chosen = focus(seed.symbolic, ["w1"])
+    path, used = named(seed.symbolic, chosen.path), named(seed.symbolic, chosen.used)
     assert {"net_h1", "out_h1", "delta_o1", "delta_o2", "dnet_o1/dout_h1", "dE_o2/dout_h1",
-            "dE_total/dout_h1", "delta_h1", "dnet_h1/dw1", "dE_total/dw1", "w1_new"
-            } <= chosen.path
-    assert "dE_total/dw2" not in chosen.path and "net_h2" not in chosen.path
+            "dE_total/dout_h1", "delta_h1", "dnet_h1/dw1", "dE_total/dw1", "w1_new"} <= path
+    assert "dE_total/dw2" not in path and "net_h2" not in path
     # The outputs' own forward pass is not about w1: their values are in the table.
-    assert {"out_o1", "out_o2", "w1", "w5"} <= chosen.used
-    assert not {"net_o1", "out_o1", "w6", "out_h2"} & chosen.path
+    assert {"out_o1", "out_o2", "w1", "w5"} <= used
+    assert not {"net_o1", "out_o1", "w6", "out_h2"} & path
 
 
 def test_focus_on_neurons_and_layers(seed: tracer.Trace) -> None:
-    assert {"dE_total/dw1", "dE_total/dw2"} <= focus(seed.symbolic, ["h1"]).path
-    layer = focus(seed.symbolic, ["o"]).path
+    graph = seed.symbolic
+    assert {"dE_total/dw1", "dE_total/dw2"} <= named(graph, focus(graph, ["h1"]).path)
+    layer = named(graph, focus(graph, ["o"]).path)
     assert {f"w{k}_new" for k in range(5, 9)} <= layer and "w1_new" not in layer
-    both = focus(seed.symbolic, ["w5", "w1"]).path
+    both = named(graph, focus(graph, ["w5", "w1"]).path)
     assert {"w5_new", "w1_new"} <= both
 
 
@@ -75,7 +80,7 @@ def test_short_document_for_one_weight_of_a_48_48_48_network(wide: tracer.Trace)
 def test_hidden_weight_of_a_48_48_48_network_lists_no_later_weights(wide: tracer.Trace) -> None:
     """w5 reaches all 48 outputs: 48 paths, but no output's 48-term forward pass."""
     chosen = focus(wide.symbolic, ["w5"])
-    weights = {n for n in chosen.used if wide.symbolic[n].kind == "weight"}
+    weights = {n for n in chosen.used if wide.symbolic.terms[n].role == "weight"}
     assert len(weights) == 48 + 48  # into h1, and from h1 to each output
     text = tracer.render(wide, "md", focus_on=["w5"])
     assert len(text.splitlines()) < 3000

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 import tracer
 from tracer.errors import NumericError
-from tracer.evaluate import Trace
+from tracer.evaluation import Trace
 from tracer.functions import ACTIVATIONS, LOSSES
+from tracer.quantities import PARAMETER_ROLES
 from tracer.spec import Spec
-from tracer.trace import Kind
 
 from .reference import (
     finite_difference_gradient,
@@ -65,7 +65,7 @@ def gradient_names(trace: Trace) -> dict[str, str]:
     """parameter -> name of its (batch) ∂E_total/∂p in the trace."""
     return {
         t.name: f"dE_total/d{t.name}" for t in trace.symbolic
-        if t.kind in (Kind.WEIGHT, Kind.BIAS) and f"dE_total/d{t.name}" in trace.symbolic
+        if t.role in PARAMETER_ROLES and f"dE_total/d{t.name}" in trace.symbolic
     }
 
 
@@ -174,7 +174,7 @@ def test_seed_local_derivatives(seed: Trace, seed_sequential: Trace) -> None:
 def test_chain_products_equal_their_factors(spec: Spec) -> None:
     trace = tracer.trace(spec)
     for term in (t for t in trace.symbolic if t.chain):
-        product = math.prod(trace[name] for name in term.chain)
+        product = math.prod(trace.values[i] for i in term.chain)
         assert close(trace[term.name], product, rel=1e-12), term.name
 
 

@@ -18,8 +18,11 @@ import pytest
 
 import tracer
 from tracer.check import Checker
-from tracer.keys import key_files, make_variants
-from tracer.render import render_feedback, render_question
+from tracer.handouts import key_files
+from tracer.keys import make_variants
+from tracer.renderer import render_feedback, render_question
+from tracer.report import feedback_sheet
+from tracer.sheets import question_sheet
 
 ROOT = Path(__file__).parent.parent
 NODE_PATH = os.environ.get("NODE_PATH", str(ROOT / ".ci" / "node" / "node_modules"))
@@ -48,17 +51,19 @@ def documents() -> dict[str, str]:
     for name, spec in specs.items():
         trace = tracer.trace(spec)
         docs[name] = tracer.render(trace, "md")
-        docs[f"{name} question"] = render_question(trace, "md", trace.names[:12], "A. Student")
+        docs[f"{name} question"] = render_question(
+            question_sheet(trace, "md", trace.names[:12], "A. Student"), "md")
         docs[f"{name} train"] = tracer.render(
             tracer.train(trace.symbolic, 20, keep=[1, 20]), "md", every=5)
     seed = tracer.trace(specs["seed"])
-    docs["feedback"] = render_feedback(
+    docs["feedback"] = render_feedback(feedback_sheet(
         Checker(seed).mark("delta_o1 = 2\ndout_h1/dnet_h1 = net_h1*(1-net_h1)\nfoo = 1\n"),
-        seed, "md")
+        seed))
     exercise = tracer.build_trace(tracer.load_spec(ROOT / "examples" / "homework.toml"))
-    docs.update(key_files(exercise, make_variants(exercise, 1, [("v1", None)]), 1, "md"))
-    return {name: text for name, text in docs.items() if not name.endswith((".toml", ".txt",
-                                                                             ".json", ".csv"))}
+    keys = key_files(exercise, make_variants(exercise, 1, [("v1", None)]), 1, "md")
+    docs.update({name: text for name, text in keys.items() if isinstance(text, str)})
+    return {name: text for name, text in docs.items() if isinstance(text, str)
+            and not name.endswith((".toml", ".txt", ".json", ".csv"))}
 
 
 def test_math_spans_are_found() -> None:

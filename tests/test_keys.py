@@ -14,9 +14,9 @@ import tracer
 from tracer.check import Checker
 from tracer.cli import main
 from tracer.errors import TracerError
+from tracer.handouts import key_files
 from tracer.keys import (
     Student,
-    key_files,
     make_variants,
     parse_roster,
     safe_file_ids,
@@ -32,7 +32,8 @@ ROSTER = ROOT / "examples" / "roster.csv"
 def keys_for(ids: list[str], seed: int = 7, fmt: str = "md") -> dict[str, str]:
     symbolic = tracer.build_trace(tracer.load_spec(EXERCISE))
     entries: list[tuple[str, Student | None]] = [(i, Student(i, f"Name {i}")) for i in ids]
-    return key_files(symbolic, make_variants(symbolic, seed, entries), seed, fmt)
+    files = key_files(symbolic, make_variants(symbolic, seed, entries), seed, fmt)
+    return {name: text for name, text in files.items() if isinstance(text, str)}
 
 
 def test_reruns_are_byte_identical() -> None:
@@ -105,10 +106,12 @@ def test_hostile_student_names_are_escaped() -> None:
     student = Student("../../etc/x", "$\\input{/etc/passwd}$ <b>\nnet_h1 = 1")
     variants = make_variants(symbolic, 1, [(student.id, student)])
     files = key_files(symbolic, variants, 1, "tex")
+    assert all(isinstance(text, str) for text in files.values())
     assert set(files) >= {"etc_x.question.tex", "etc_x.answers.txt"}
     assert "\\input{/etc" not in files["etc_x.question.tex"]
     assert "\\textbackslash{}input" in files["etc_x.question.tex"]
     sheet = files["etc_x.answers.txt"]
+    assert isinstance(sheet, str)
     assert all(line.startswith("#") or " = " in line or not line for line in sheet.splitlines())
     assert "\nnet_h1 = 1" not in sheet
 
@@ -164,7 +167,9 @@ def test_keys_command_and_manifest_grading(workdir: Path) -> None:
     assert main(["keys", "ex.toml", "--roster", str(ROSTER), "--seed", "7", "-o", "out",
                  "--booklet"]) == 0
     out = workdir / "out"
-    assert (out / "booklet.md").read_text(encoding="utf-8").count("## Summary") == 4
+    booklet = (out / "booklet.md").read_text(encoding="utf-8")
+    assert booklet.count("## Summary") == 4
+    assert "# Homework: one step of backpropagation\n\n**Ada Lovelace (s001)**\n" in booklet
     first = sorted(p.name for p in out.iterdir())
     assert main(["keys", "ex.toml", "--roster", str(ROSTER), "--seed", "7", "-o", "out2",
                  "--booklet"]) == 0
@@ -232,8 +237,13 @@ def test_bad_randomize_and_ask(workdir: Path, capsys: pytest.CaptureFixture[str]
 @pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
                     reason="pdflatex not installed")
 def test_pdf_keys(workdir: Path) -> None:
-    assert main(["keys", "ex.toml", "--variants", "2", "--seed", "3", "-f", "pdf", "-o", "out",
-                 "--booklet"]) == 0
+    """PDFs, and a manifest that names them, written from its records: ".tex" in the title
+    or the spec's name stays as it is (the manifest was once patched as text)."""
+    text = EXERCISE.read_text(encoding="utf-8").replace(
+        'title = "Homework: one step of backpropagation"', 'title = "Why .tex files matter"')
+    (workdir / "hw.tex.toml").write_text(text, encoding="utf-8")
+    assert main(["keys", "hw.tex.toml", "--variants", "2", "--seed", "3", "-f", "pdf", "-o",
+                 "out", "--booklet"]) == 0
     names = sorted(p.name for p in (workdir / "out").iterdir())
     assert names == ["booklet.pdf", "manifest.csv", "manifest.json", "v1.answers.txt",
                      "v1.key.pdf", "v1.question.pdf", "v1.toml", "v2.answers.txt",
@@ -242,3 +252,4 @@ def test_pdf_keys(workdir: Path) -> None:
     manifest = json.loads((workdir / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == "pdf"
     assert manifest["variants"][0]["files"]["key"] == "v1.key.pdf"
+    assert (manifest["exercise"], manifest["spec"]) == ("Why .tex files matter", "hw.tex.toml")

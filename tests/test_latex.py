@@ -59,19 +59,26 @@ def test_tex_compiles_and_shows_values(name: str, tmp_path: Path) -> None:
 
 @needs_tex
 def test_training_run_question_sheet_and_booklet_compile(tmp_path: Path) -> None:
-    from tracer.keys import key_files, make_variants
-    from tracer.render import render_question
+    from tracer.handouts import key_files
+    from tracer.keys import make_variants
+    from tracer.renderer import render_question
+    from tracer.sheets import question_sheet
 
     trace = tracer.trace(tracer.example_spec("softmax"))
     run = tracer.train(trace.symbolic, 30, keep=[1, 30])
     assert "Training" in compile_pdf(tracer.render(run, "tex", every=10), tmp_path)
-    sheet = render_question(trace, "tex", trace.names[:10], "Ann O'Neil & co_1")
+    sheet = render_question(question_sheet(trace, "tex", trace.names[:10], "Ann O'Neil & co_1"),
+                            "tex")
     assert "Neil & co" in compile_pdf(sheet, tmp_path)  # & escaped, set as text
     exercise = tracer.build_trace(tracer.load_spec(
         Path(__file__).parent.parent / "examples" / "homework.toml"))
     files = key_files(exercise, make_variants(exercise, 2, [("a", None), ("b", None)]), 2,
                       "tex", booklet=True)
-    assert compile_pdf(files["booklet.tex"], tmp_path).count("Forward pass") == 2
+    booklet = files["booklet.tex"]
+    assert isinstance(booklet, str)
+    pages = compile_pdf(booklet, tmp_path)
+    assert pages.count("Forward pass") == 2
+    assert "Variant a" in pages and "Variant b" in pages  # each key says whose it is
 
 
 @needs_tex

@@ -10,7 +10,7 @@ import tracer
 from tracer.check import Checker
 
 
-def _use_everything(symbolic: tracer.SymbolicTrace) -> None:
+def _use_everything(symbolic: tracer.Graph) -> None:
     """Fill every per-trace cache: the compiled step, loop and carry, and the printed LaTeX."""
     trace = tracer.evaluate(symbolic)
     tracer.train(symbolic, 3)

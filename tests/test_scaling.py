@@ -1,42 +1,57 @@
 """Work grows linearly with the number of weights: counted, not timed (no wall clock in tests;
-benchmarks/scale.py times it)."""
+benchmarks/scale.py times it). The count is of lines executed in tracer's code and in sympy's
+printers, which is the same on every run and every machine."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
-from sympy.printing.latex import LatexPrinter
 
 import tracer
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from train import wide_spec
 
-
-def _printed_nodes(n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
-    """(weights, formula nodes sympy's LaTeX printer visits) for the document of [n, n, n]."""
-    calls = [0]
-    original = LatexPrinter._print
-
-    def counting(self: LatexPrinter, expr: object, **kwargs: object) -> str:
-        calls[0] += 1
-        return str(original(self, expr, **kwargs))
-
-    spec = wide_spec([n, n, n])
-    trace = tracer.trace(spec)
-    with monkeypatch.context() as patch:
-        patch.setattr(LatexPrinter, "_print", counting)
-        tracer.render(trace, "md")
-    weights = sum(layer.size * len(layer.weights[0]) for layer in spec.layers)
-    return weights, calls[0]
+COUNTED = ("/tracer/", "/sympy/printing/")
 
 
-def test_document_printing_grows_linearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Each of a neuron's n weights shows d/dw of the same n-term net input: printed afresh
-    # every time, the work grew as weights^1.5: 5.3 times the nodes here, now 3.5.
-    small_weights, small = _printed_nodes(8, monkeypatch)
-    large_weights, large = _printed_nodes(16, monkeypatch)
-    assert large_weights == 4 * small_weights
-    assert large / small < 4 * 1.1
+def lines_executed(run: Callable[[], object]) -> int:
+    """Lines executed (loop iterations included) in the code under COUNTED while `run` runs."""
+    count = 0
+
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def calls(frame: FrameType, event: str, arg: Any) -> Any:
+        return local if any(part in frame.f_code.co_filename for part in COUNTED) else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        run()
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def growth(fmt: str) -> float:
+    """How much more work the document of [12, 12, 12] is than that of [6, 6, 6]: four
+    times the weights, so about 4 when linear."""
+    small, large = (tracer.trace(wide_spec([n, n, n])) for n in (6, 12))
+    return lines_executed(lambda: tracer.render(large, fmt)) / lines_executed(
+        lambda: tracer.render(small, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_documents_grow_linearly(fmt: str) -> None:
+    # Markdown: each of a neuron's n weights shows d/dw of the same n-term net input; printed
+    # afresh every time, the work grew as weights^1.5. JSON built a map of the whole trace for
+    # each formula: 8.5 times the work for 4 times the weights (from [8, 8, 8] to [16, 16, 16]).
+    assert growth(fmt) < 4 * 1.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tracer
-from tracer.evaluate import Trace
+from tracer.evaluation import Trace
 from tracer.numbers import format_value
 
 # Hand-verified values (9 decimals) of Mazur's post, simultaneous order.

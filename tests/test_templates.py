@@ -12,7 +12,7 @@ import pytest
 import tracer
 from tracer.cli import main
 from tracer.errors import TracerError
-from tracer.render import environment, render_pdf
+from tracer.renderer import environment, render_pdf
 
 
 def test_user_template_overrides_one_block(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_pdf_is_reproducible_and_shows_the_derivation(tmp_path: Path) -> None:
 
 
 def test_missing_pdflatex_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules["tracer.render"].shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys.modules["tracer.pdf"].shutil, "which", lambda name: None)
     with pytest.raises(TracerError, match="apt-get install texlive-latex-base"):
         render_pdf(tracer.trace(tracer.example_spec()))
 
@@ -88,4 +88,5 @@ def test_notebook_display() -> None:
     trace = tracer.trace(tracer.example_spec())
     assert trace._repr_markdown_() == tracer.render(trace, "md")
     latex = trace._repr_latex_()
+    assert latex is not None
     assert latex.startswith("$$\\begin{aligned}") and "0.082167041" in latex

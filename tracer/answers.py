@@ -8,10 +8,10 @@ equals). Nothing here raises on bad text: a line that cannot be read carries its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .safeexpr import Formula, FormulaError, NameMatcher, parse_formula, parse_number
+from .names import NameMatcher, NameTable
+from .safeexpr import Formula, FormulaError, parse_formula, parse_number
 
 MAX_LINE = 2000  # characters; longer lines are invalid before any parsing
 MAX_PARTS = 8
@@ -44,62 +44,21 @@ class Line:
         return tuple(part.formula for part in self.parts if part.formula is not None)
 
 
-class NameTable:
-    """Canonical names of one trace, their aliases, and the matcher for formulas."""
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.canonical = tuple(names)
-        known = set(self.canonical)
-        spellings = {name: name for name in self.canonical}
-        for name in self.canonical:
-            for alias in _aliases(name):
-                if alias not in known:
-                    spellings.setdefault(alias, name)
-        self.spellings = spellings
-        self.matcher = NameMatcher(spellings)
-
-    def resolve(self, written: str) -> str | None:
-        """The canonical name for a written name, or None."""
-        text = written.strip().replace("∂", "d").replace("δ", "delta").replace(" ", "")
-        if text.endswith("+"):  # w5+ is the updated w5
-            text = text[:-1] + "_new"
-        return self.spellings.get(text)
-
-    def suggest(self, written: str) -> str:
-        import difflib
-
-        close = difflib.get_close_matches(written.strip(), self.canonical, n=1)
-        return f" (did you mean {close[0]}?)" if close else ""
-
-
-def _aliases(name: str) -> list[str]:
-    """Other spellings users write: dE/dw5, dE_total/dnet_o1 for delta_o1, delta for δ."""
-    base, at, example = name.partition("@")
-    suffix = at + example
-    aliases = []
-    if base.startswith("dE_total/"):
-        aliases.append("dE/" + base.removeprefix("dE_total/") + suffix)
-    if base.startswith("delta_"):
-        neuron = base.removeprefix("delta_")
-        aliases += [f"dE_total/dnet_{neuron}{suffix}", f"dE/dnet_{neuron}{suffix}",
-                    f"delta{neuron}{suffix}"]
-    return aliases
-
-
 def parse_sheet(text: str, names: NameTable) -> list[Line]:
     """Every non-blank, non-comment line, read or marked invalid with its reason."""
     lines: list[Line] = []
+    matcher = names.matcher
     for number, raw in enumerate(text.splitlines(), start=1):
         if len(lines) >= MAX_LINES:
             lines.append(Line(number, "", None, error=f"more than {MAX_LINES} lines"))
             break
-        line = _parse_line(number, raw, names)
+        line = _parse_line(number, raw, names, matcher)
         if line is not None:
             lines.append(line)
     return lines
 
 
-def _parse_line(number: int, raw: str, names: NameTable) -> Line | None:
+def _parse_line(number: int, raw: str, names: NameTable, matcher: NameMatcher) -> Line | None:
     if len(raw) > MAX_LINE:
         return Line(number, raw[:40], None, error=f"line longer than {MAX_LINE} characters")
     content = raw.split("#", 1)[0].strip()
@@ -117,14 +76,14 @@ def _parse_line(number: int, raw: str, names: NameTable) -> Line | None:
         return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
     parts = []
     for text in pieces[1:]:
-        part = _parse_part(text.strip(), names)
+        part = _parse_part(text.strip(), matcher)
         if isinstance(part, str):
             return Line(number, written, name, error=part)
         parts.append(part)
     return Line(number, written, name, tuple(parts))
 
 
-def _parse_part(text: str, names: NameTable) -> Part | str:
+def _parse_part(text: str, matcher: NameMatcher) -> Part | str:
     """A Part, or the reason it cannot be read."""
     if not text:
         return "empty part"
@@ -134,7 +93,7 @@ def _parse_part(text: str, names: NameTable) -> Part | str:
     if re.fullmatch(r"[+-]?[\d.eE+-]+", text):
         return f"{text!r} is not a finite decimal number"
     try:
-        formula = parse_formula(text, names.matcher)
+        formula = parse_formula(text, matcher)
     except FormulaError as exc:
         return f"{text[:40]!r}: {exc}"
     if not formula.names:  # arithmetic without names: the substitution step

@@ -20,23 +20,35 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 
-from .answers import Line, NameTable, parse_sheet
-from .evaluate import (
-    Trace,
-    compile_carry,
-    compile_partial,
-    compile_trace,
-    given_names,
-    upstream,
-)
+from . import names
+from .answers import Line, parse_sheet
+from .codegen import compile_carry, compile_partial, compile_trace
+from .evaluation import Trace
+from .graph import Graph
 from .memo import per_trace
 from .misconceptions import CATALOGUE
+from .network import build_trace
 from .safeexpr import Formula, FormulaError
-from .trace import SymbolicTrace, build_trace
 
-STATUSES = ("correct", "carried", "wrong", "invalid")
+
+class Status(StrEnum):
+    CORRECT = "correct"
+    CARRIED = "carried"
+    WRONG = "wrong"
+    INVALID = "invalid"
+
+
+class Verdict(StrEnum):
+    """A formula part compared with the trace's formula."""
+
+    EQUIVALENT = "equivalent"
+    NOT_EQUIVALENT = "not-equivalent"
+
+
+STATUSES = tuple(Status)
 POINTS = 4  # random points for formula equivalence, besides the actual values
 FORMULA_RTOL = 1e-7
 
@@ -60,10 +72,10 @@ class Tolerance:
 class Result:
     line: int
     name: str  # canonical name, or the name as written when it is unknown
-    status: str  # correct, carried, wrong, invalid
+    status: Status
     given: float | None = None
     expected: float | None = None
-    formula: str | None = None  # equivalent, not-equivalent, or None without a formula
+    formula: Verdict | None = None  # None without a formula
     diagnosis: str | None = None  # a misconception id
     reason: str = ""
     carried_value: float | None = None  # what the student's own earlier values give
@@ -74,8 +86,8 @@ class Report:
     results: tuple[Result, ...]
 
     @property
-    def counts(self) -> dict[str, int]:
-        return {status: sum(r.status == status for r in self.results) for status in STATUSES}
+    def counts(self) -> dict[Status, int]:
+        return {status: sum(r.status == status for r in self.results) for status in Status}
 
     @property
     def score(self) -> float:
@@ -83,11 +95,11 @@ class Report:
         if not self.results:
             return 0.0
         counts = self.counts
-        return (counts["correct"] + counts["carried"]) / len(self.results)
+        return (counts[Status.CORRECT] + counts[Status.CARRIED]) / len(self.results)
 
     @property
     def passed(self) -> bool:
-        return all(r.status in ("correct", "carried") for r in self.results)
+        return all(r.status in (Status.CORRECT, Status.CARRIED) for r in self.results)
 
 
 class Checker:
@@ -97,11 +109,11 @@ class Checker:
         self.trace = trace
         self.symbolic = trace.symbolic
         self.tolerance = tolerance or Tolerance()
-        self.names = NameTable(self.symbolic.names)
-        self.givens = [trace[name] for name in given_names(self.symbolic)]
+        self.table = names.NameTable((t.name, t.ref) for t in self.symbolic)
+        self.givens = [trace.value(term) for term in self.symbolic.givens]
 
     def mark(self, text: str) -> Report:
-        lines = parse_sheet(text, self.names)
+        lines = parse_sheet(text, self.table)
         student = self._student_values(lines)
         recomputed = self._carry(self.symbolic, student)
         return Report(tuple(self._mark_line(line, student, recomputed) for line in lines))
@@ -115,7 +127,7 @@ class Checker:
                 values[self.symbolic.position(line.name)] = line.number
         return values
 
-    def _carry(self, symbolic: SymbolicTrace, student: Mapping[int, float]) -> list[float]:
+    def _carry(self, symbolic: Graph, student: Mapping[int, float]) -> list[float]:
         try:
             return compile_carry(symbolic)(self.givens, student)
         except (OverflowError, ZeroDivisionError, ValueError):
@@ -124,34 +136,36 @@ class Checker:
     def _mark_line(self, line: Line, student: Mapping[int, float],
                    recomputed: Sequence[float]) -> Result:
         if line.error or line.name is None:
-            return Result(line.line, line.name or line.written, "invalid", reason=line.error)
+            return Result(line.line, line.name or line.written, Status.INVALID,
+                          reason=line.error)
         position = self.symbolic.position(line.name)
         expected = self.trace.values[position]
         verdict, reason = self._formula_verdict(line)
         given = line.number
         if given is None:  # a formula alone: marked by its verdict
             if verdict is None:
-                return Result(line.line, line.name, "invalid", expected=expected, reason=reason)
+                return Result(line.line, line.name, Status.INVALID, expected=expected,
+                              reason=reason)
             given = self._formula_value(line.formulas[-1], student)
-            status = "correct" if verdict == "equivalent" else "wrong"
+            status = Status.CORRECT if verdict == Verdict.EQUIVALENT else Status.WRONG
         else:
             status = self._status(given, expected, recomputed[position])
         diagnosis = None
-        if status == "wrong" and given is not None:
+        if status == Status.WRONG and given is not None:
             diagnosis = self._diagnose(position, given, student, recomputed)
         carried = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, diagnosis,
                       reason, carried)
 
-    def _status(self, given: float, expected: float, carried: float) -> str:
+    def _status(self, given: float, expected: float, carried: float) -> Status:
         if self.tolerance.close(given, expected):
-            return "correct"
+            return Status.CORRECT
         if self.tolerance.close(given, carried):
-            return "carried"
-        return "wrong"
+            return Status.CARRIED
+        return Status.WRONG
 
     # -- formulas -------------------------------------------------------------------------
-    def _formula_verdict(self, line: Line) -> tuple[str | None, str]:
+    def _formula_verdict(self, line: Line) -> tuple[Verdict | None, str]:
         """The verdict on the line's last formula part, and a reason when there is none."""
         if not line.formulas:
             return None, ""
@@ -166,11 +180,11 @@ class Checker:
                 continue
             expected = values[line.name]  # type: ignore[index]
             if not math.isclose(value, expected, rel_tol=FORMULA_RTOL, abs_tol=1e-12):
-                return "not-equivalent", ""
+                return Verdict.NOT_EQUIVALENT, ""
             agreeing += 1
         if agreeing == 0:
             return None, "the formula cannot be computed"
-        return "equivalent", ""
+        return Verdict.EQUIVALENT, ""
 
     def _formula_value(self, formula: Formula, student: Mapping[int, float]) -> float | None:
         """The formula at the student's own values (true ones where they gave none)."""
@@ -203,7 +217,7 @@ class Checker:
 
     # -- misconceptions -------------------------------------------------------------------
     @cached_property
-    def _variants(self) -> list[tuple[str, SymbolicTrace, frozenset[int]]]:
+    def _variants(self) -> list[tuple[str, Graph, frozenset[int]]]:
         """(misconception id, variant trace, the positions whose own formula it changes).
         Variants are evaluated lazily, per position diagnosed: a [48, 48, 48] network has
         about a hundred, each as large as the trace."""
@@ -240,7 +254,7 @@ class Checker:
                     return misconception
         return None
 
-    def _variant_value(self, variant: SymbolicTrace, changed: frozenset[int], position: int,
+    def _variant_value(self, variant: Graph, changed: frozenset[int], position: int,
                        values: Sequence[float], own: Mapping[int, float]) -> float:
         """The variant's value at `position`, recomputing only what its changed formulas
         affect; the rest is `values` (the trace's, or carried from the student's own). NaN
@@ -255,20 +269,12 @@ class Checker:
 
 
 @per_trace
-def _upstream(symbolic: SymbolicTrace, position: int) -> frozenset[int]:
+def _upstream(graph: Graph, position: int) -> frozenset[int]:
     """The position and every position it depends on."""
-    return frozenset(upstream(symbolic, [symbolic.names[position]]))
+    return graph.ancestors([position])
 
 
 @per_trace
-def _affected(variant: SymbolicTrace, changed: frozenset[int], position: int) -> frozenset[int]:
+def _affected(variant: Graph, changed: frozenset[int], position: int) -> frozenset[int]:
     """Positions up to `position` whose value the variant's changed formulas alter."""
-    if not changed:
-        return frozenset()
-    affected: set[int] = set()
-    first = min(changed)
-    for i in sorted(_upstream(variant, position)):
-        if i in changed or (i > first and any(
-                variant.position(d) in affected for d in variant.dependencies(variant.names[i]))):
-            affected.add(i)
-    return frozenset(affected)
+    return variant.descendants(changed, within=_upstream(variant, position))

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from .check import Checker, Report, Tolerance
 from .errors import OutputError, TracerError
-from .evaluate import Trace, evaluate
+from .evaluation import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
-from .keys import (
-    MAX_STUDENTS,
-    Student,
-    key_files,
-    make_variants,
-    pdf_key_files,
-    read_manifest,
-    read_roster,
-)
+from .files import write_atomic, write_files
+from .graph import Graph
+from .handouts import key_files
+from .keys import MAX_STUDENTS, Student, make_variants, read_manifest, read_roster
+from .network import build_trace
 from .numbers import format_value
-from .render import (
+from .quantities import Role, Stage
+from .renderer import (
     FORMATS,
     environment,
     export_templates,
@@ -32,14 +30,11 @@ from .render import (
     render_feedback,
     render_files,
     render_pdf,
-    write_atomic,
-    write_files,
 )
-from .report import gradebook_csv
+from .report import feedback_sheet, gradebook_csv, report_json, report_text
 from .showcase import write_showcase
 from .spec import Spec, load_spec
-from .trace import Kind, Stage, SymbolicTrace, build_trace
-from .train import TrainingRun, train
+from .training import TrainingRun, train
 
 EXIT_USER_ERROR = 2
 
@@ -181,7 +176,7 @@ def _steps(text: str, iterations: int) -> list[int]:
     return steps
 
 
-def _run(symbolic: SymbolicTrace, iterations: int, every: int,
+def _run(symbolic: Graph, iterations: int, every: int,
          keep: Sequence[int] = ()) -> TrainingRun:
     """Train, with a progress bar on a terminal once a run takes more than a second."""
     if iterations < 1:
@@ -246,11 +241,11 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outputs_after(symbolic: SymbolicTrace, last: Trace) -> list[tuple[str, float]]:
+def _outputs_after(symbolic: Graph, last: Trace) -> list[tuple[str, float]]:
     """The output neurons after the last update, for every example."""
     output_layer = len(symbolic.spec.layers)
-    return [(t.name, last[t.name]) for t in symbolic
-            if t.kind == Kind.OUT and t.stage == Stage.AFTER and t.layer == output_layer]
+    return [(t.name, last.value(t)) for t in symbolic
+            if t.role == Role.OUT and t.stage == Stage.AFTER and t.layer == output_layer]
 
 
 def _templates(args: argparse.Namespace) -> int:
@@ -309,9 +304,7 @@ def _keys(args: argparse.Namespace) -> int:
         entries = [(f"v{k:0{width}d}", None) for k in range(1, args.variants + 1)]
     variants = make_variants(symbolic, args.seed, entries)
     env = environment(args.templates)
-    files: Mapping[str, str | bytes] = (
-        pdf_key_files(symbolic, variants, args.seed, args.booklet, env) if args.format == "pdf"
-        else key_files(symbolic, variants, args.seed, args.format, args.booklet, env))
+    files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env)
     write_files(args.output, files)
     print(f"wrote {len(variants)} variants ({len(files)} files) to {args.output}",
           file=sys.stderr)
@@ -328,12 +321,21 @@ def _check(args: argparse.Namespace) -> int:
     if args.sheet.is_dir():
         return _check_folder(args, checker)
     report = checker.mark(_read_sheet(args.sheet))
-    text = render_feedback(report, trace, args.format)
+    text = _report(report, trace, args.format)
     if args.output and args.output != "-":
         write_atomic(Path(args.output), text)
     else:
         sys.stdout.write(text)
     return 0 if report.passed else 1
+
+
+def _report(report: Report, trace: Trace, fmt: str) -> str:
+    """A check report as `text` (a table for the grader), `md` (feedback) or `json`."""
+    if fmt == "json":
+        return json.dumps(report_json(report), indent=2) + "\n"
+    if fmt == "md":
+        return render_feedback(feedback_sheet(report, trace))
+    return report_text(report, trace.symbolic.spec.digits)
 
 
 def _sheets(folder: Path) -> list[Path]:
@@ -350,7 +352,7 @@ def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
     return _gradebook(args, reports, checker.symbolic)
 
 
-def _check_manifest(args: argparse.Namespace, symbolic: SymbolicTrace,
+def _check_manifest(args: argparse.Namespace, symbolic: Graph,
                     tolerance: Tolerance) -> int:
     """Each sheet in the folder against its own variant: the manifest's drawn values."""
     variants = read_manifest(args.manifest)
@@ -370,7 +372,7 @@ def _check_manifest(args: argparse.Namespace, symbolic: SymbolicTrace,
 
 
 def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
-               symbolic: SymbolicTrace) -> int:
+               symbolic: Graph) -> int:
     path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
     write_atomic(path, gradebook_csv(reports, symbolic.names))
     for name, report in reports:

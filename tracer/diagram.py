@@ -7,15 +7,15 @@ w5 → net_o1 → out_o1 → E_total. Labels are escaped for their format here.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape as xml_escape
 
 from . import names
 from .escape import latex_text
-from .evaluate import Trace
+from .evaluation import Trace
 from .numbers import format_value
+from .quantities import TOTAL_ERROR, Ref, Role, Weight
 
 COLUMN, ROW = 3.2, 1.6  # layout units between layers and between neurons
 
@@ -35,6 +35,7 @@ class Edge:
     target: str
     label: str  # "w5 = 0.4", or "" for the edges into E_total
     highlighted: bool = False
+    weight: Weight | None = None  # the weight the edge stands for
 
 
 @dataclass(frozen=True)
@@ -45,55 +46,57 @@ class Layout:
     height: float
 
 
-def layout(trace: Trace, highlight: str = "") -> Layout:
+def layout(trace: Trace, highlight: Weight | None = None) -> Layout:
     """The network (first example), inputs on the left, E_total on the right; with
-    `highlight` (a weight name), its edge and every path from it to E_total marked."""
-    spec = trace.symbolic.spec
+    `highlight`, that weight's edge and every path from it to E_total marked."""
+    graph = trace.symbolic
+    spec = graph.spec
     digits = min(spec.digits, 4)
-    columns: list[list[tuple[str, str, str]]] = [[(n, n, "") for n, _ in spec.inputs]]
-    for index, layer in enumerate(spec.layers, start=1):
-        biases = (list(zip(layer.neurons, (names.neuron_bias(n) for n in layer.neurons),
-                           strict=True)) if isinstance(layer.bias, tuple)
-                  else [(n, names.shared_bias(index)) for n in layer.neurons])
-        columns.append([(n, n, f"{b} = {format_value(trace[b], digits)}") for n, b in biases])
-    columns.append([(names.TOTAL_ERROR, "E_total", "")])
+    total = names.name(TOTAL_ERROR)  # the error's node, also where online mode has none
+    columns: list[list[tuple[str, str]]] = [[(unit.name, "") for unit in spec.input_units]]
+    for neurons, biases in zip(spec.neuron_units, spec.bias_units, strict=True):
+        terms = [graph.only(Ref(Role.BIAS, bias)) for bias in biases]
+        columns.append([(n.name, f"{b.name} = {format_value(trace.value(b), digits)}")
+                        for n, b in zip(neurons, terms, strict=True)])
+    columns.append([(total, "")])
     tallest = max(len(column) for column in columns)
     nodes = []
     for c, column in enumerate(columns):
         offset = (tallest - len(column)) * ROW / 2
-        nodes += [Node(name, label, note, c * COLUMN, offset + r * ROW)
-                  for r, (name, label, note) in enumerate(column)]
-    edges = _edges(trace, [[name for name, _, _ in column] for column in columns])
+        nodes += [Node(name, name, note, c * COLUMN, offset + r * ROW)
+                  for r, (name, note) in enumerate(column)]
+    edges = _edges(trace, [name for name, _ in columns[-2]], total)
     return Layout(tuple(nodes), tuple(_highlighted(edges, highlight)),
                   (len(columns) - 1) * COLUMN, (tallest - 1) * ROW)
 
 
-def _edges(trace: Trace, columns: list[list[str]]) -> list[Edge]:
-    digits = min(trace.symbolic.spec.digits, 4)
-    edges, number = [], 0
-    for sources, targets in itertools.pairwise(columns[:-1]):  # E_total is not a layer
-        for target in targets:
-            for source in sources:
-                number += 1
-                weight = names.weight(number)
-                value = format_value(trace[weight], digits)
-                edges.append(Edge(source, target, f"{weight} = {value}"))
-    edges += [Edge(source, names.TOTAL_ERROR, "") for source in columns[-2]]
+def _edges(trace: Trace, last: list[str], total: str) -> list[Edge]:
+    """An edge per weight, labelled with its name and value, then the outputs into E_total."""
+    graph = trace.symbolic
+    digits = min(graph.spec.digits, 4)
+    edges = []
+    for layer in graph.spec.weight_units:
+        for row in layer:
+            for weight in row:
+                term = graph.only(Ref(Role.WEIGHT, weight))
+                label = f"{term.name} = {format_value(trace.value(term), digits)}"
+                edges.append(Edge(weight.source.name, weight.target.name, label, False, weight))
+    edges += [Edge(source, total, "") for source in last]
     return edges
 
 
-def _highlighted(edges: list[Edge], weight: str) -> list[Edge]:
+def _highlighted(edges: list[Edge], weight: Weight | None) -> list[Edge]:
     """The weight's edge, then every edge downstream of its neuron."""
-    if not weight:
+    if weight is None:
         return edges
-    start = [e for e in edges if e.label.startswith(weight + " ")]
+    start = [e for e in edges if e.weight == weight]
     reached = {e.target for e in start}
     marked = {id(e) for e in start}
     for edge in edges:  # edges are in layer order, so one pass follows every path
         if edge.source in reached:
             reached.add(edge.target)
             marked.add(id(edge))
-    return [Edge(e.source, e.target, e.label, id(e) in marked) for e in edges]
+    return [Edge(e.source, e.target, e.label, id(e) in marked, e.weight) for e in edges]
 
 
 def svg(shape: Layout, scale: float = 60.0) -> str:

@@ -15,13 +15,14 @@ import sympy as sp
 
 from . import mathfmt, names
 from .escape import latex_text, markdown_text
-from .evaluate import Trace
+from .evaluation import Trace
 from .focus import focus
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
+from .graph import Graph, Term
 from .memo import per_trace
 from .numbers import format_value
-from .trace import Kind, Stage, SymbolicTrace, Term
-from .train import TrainingRun
+from .quantities import PARAMETER_ROLES, RATE, Ref, Role, Stage
+from .training import TrainingRun
 
 # A step whose one-line LaTeX source is longer than this is set on several aligned lines.
 WIDE_STEP = 140
@@ -91,6 +92,8 @@ class Document:
     focused: bool  # only chosen chain-rule paths; `givens` lists the values they use
     figures: Mapping[str, str]  # network, output_path, hidden_path, errors: a file name
     #                              (Markdown, beside the document) or TikZ code (LaTeX)
+    standalone: bool = True  # a document of its own, or one part of a booklet
+    label: str = ""  # escaped: which variant and student a booklet part is for
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -107,15 +110,16 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     `focus_on` (parameters, neurons or layers) only their chain-rule paths are derived, and
     the values those use are listed instead of the initial values.
     """
-    escape = _ESCAPES[fmt]
+    escape = ESCAPES[fmt]
     run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
     first, last = run.kept[min(run.kept)], run.last
     spec = first.symbolic.spec
-    focused = focus(first.symbolic, focus_on) if focus_on else None
+    graph = first.symbolic
+    focused = focus(graph, focus_on) if focus_on else None
     keep = focused.path if focused else None
     context = _Context(first, keep)
     final = _Context(last)
-    shown = (lambda t: t.name in focused.used) if focused else (
+    shown = (lambda t: t.id in focused.used) if focused else (
         lambda t: t.stage == Stage.GIVEN)
     return Document(
         title=escape(spec.title),
@@ -123,15 +127,13 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         settings=_settings(first, escape),
         loss_formula=_loss_formula(spec.loss, spec.layers[-1].size),
         layers=_layers(first, escape),
-        givens=tuple(Row((t.latex, context.format(run.initial.get(t.name, first[t.name]))))
-                     for t in first.symbolic if shown(t)),
+        givens=tuple(Row((t.latex, context.format(run.initial.get(t.name, first.value(t)))))
+                     for t in graph if shown(t)),
         runs=tuple(Run(number, _sections(_Context(trace, keep), escape, first_run=i == 0))
                    for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
-            Row((t.latex, context.format(run.initial[t.name]),
-                 final.number(names.updated(t.name))))
-            for t in first.symbolic if names.updated(t.name) in first.symbolic
-            and (keep is None or names.updated(t.name) in keep)
+            Row((t.latex, context.format(run.initial[t.name]), final.number(update.id)))
+            for t, update in _updates(graph) if keep is None or update.id in keep
         ),
         error_before=context.format(run.errors[0]),
         error_after=context.format(run.errors[-1]),
@@ -144,6 +146,16 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     )
 
 
+def _updates(graph: Graph) -> list[tuple[Term, Term]]:
+    """Each parameter the step updates and its final update."""
+    pairs = []
+    for term in graph.givens:
+        update = graph.find(Ref(Role.UPDATE, term.ref.unit))
+        if term.role in PARAMETER_ROLES and update is not None:
+            pairs.append((term, update))
+    return pairs
+
+
 def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, ...]:
     """E_total after 0, K, 2K, … updates and after the last."""
     step = every or max(1, run.iterations // 10)
@@ -151,7 +163,7 @@ def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, .
     return tuple(Row((str(k), context.format(run.errors[k]))) for k in marks)
 
 
-_ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
 
 
 @dataclass(frozen=True)
@@ -165,47 +177,42 @@ class _StaticStep:
 
 
 @per_trace
-def _static_step(symbolic: SymbolicTrace, name: str) -> _StaticStep:
+def _static_step(graph: Graph, position: int) -> _StaticStep:
     """Symbolic LaTeX of one step, printed once per structure: documents of many variants
     only format numbers (sympy's printer costs ~0.25 ms an equation), and a focused document
     of a large network prints only the steps it shows."""
-    term = symbolic[name]
+    term = graph.terms[position]
     assert term.formula is not None
-    symbols = _symbols(symbolic)
+    symbols = _symbols(graph)
     forms = []
     if term.chain:
-        forms.append(r" \cdot ".join(symbolic[n].latex for n in term.chain))
+        forms.append(r" \cdot ".join(graph.terms[i].latex for i in term.chain))
     if term.derivation is not None:
         wrt = symbols[term.derivation.wrt]
-        of = _latex(symbolic, term.derivation.of)
+        of = _latex(graph, term.derivation.of)
         forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
     forms.append(mathfmt.latex(term.formula, symbols))
     simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
     return _StaticStep(term.latex, tuple(forms), simplified,
-                       mathfmt.slotted_latex(term.formula, _slots(symbolic)))
+                       mathfmt.slotted_latex(term.formula, graph.symbol_ids))
 
 
 @per_trace
-def _latex(symbolic: SymbolicTrace, expr: sp.Expr) -> str:
+def _latex(graph: Graph, expr: sp.Expr) -> str:
     """A formula printed once per trace: each of a neuron's n weights shows ∂/∂w of the same
     n-term net input, which printed afresh made documents grow as weights^1.5."""
-    return mathfmt.latex(expr, _symbols(symbolic))
+    return mathfmt.latex(expr, _symbols(graph))
 
 
 @per_trace
-def _symbols(symbolic: SymbolicTrace) -> dict[sp.Symbol, str]:
-    return {t.symbol: t.latex for t in symbolic}
-
-
-@per_trace
-def _slots(symbolic: SymbolicTrace) -> dict[sp.Symbol, int]:
-    return {t.symbol: i for i, t in enumerate(symbolic.terms)}
+def _symbols(graph: Graph) -> dict[sp.Symbol, str]:
+    return {t.symbol: t.latex for t in graph}
 
 
 class _Context:
     """Formatted numbers of one trace, computed once, and its structure's static steps."""
 
-    def __init__(self, trace: Trace, keep: frozenset[str] | None = None) -> None:
+    def __init__(self, trace: Trace, keep: frozenset[int] | None = None) -> None:
         self.trace = trace
         self.keep = keep  # with a focus, the steps that are shown
         self.digits = trace.symbolic.spec.digits
@@ -214,19 +221,16 @@ class _Context:
     def format(self, value: float) -> str:
         return format_value(value, self.digits)
 
-    def number(self, name: str) -> str:
-        return self.values[self.trace.symbolic.position(name)]
-
-    def latex(self, expr: sp.Expr) -> str:
-        return mathfmt.latex(expr, {t.symbol: t.latex for t in self.trace.symbolic})
+    def number(self, position: int) -> str:
+        return self.values[position]
 
     def step(self, term: Term, escape: Callable[[str], str]) -> Step:
         """formula → numbers substituted → value, with the chain rule and origin where known."""
-        static = _static_step(self.trace.symbolic, term.name)
-        value = self.number(term.name)
+        static = _static_step(self.trace.symbolic, term.id)
+        value = self.number(term.id)
         forms = list(static.forms)
         note = term.note
-        if term.simplified is not None and self.holds(term.simplified, term.name):
+        if term.simplified is not None and self.holds(term.simplified, term):
             forms.append(static.simplified or "")
         elif term.simplified is not None:
             note = ""  # the simplification's assumption fails for these numbers
@@ -234,13 +238,13 @@ class _Context:
         unique = tuple(f for i, f in enumerate(forms) if f not in forms[:i] and f != value)
         return Step(term.name, static.lhs, unique, value, escape(note))
 
-    def holds(self, expr: sp.Expr, name: str) -> bool:
-        """Whether `expr` evaluates to the value of `name` here (a guard for simplified forms)."""
-        values = {t.symbol: sp.Float(repr(v), 20)
-                  for t, v in zip(self.trace.symbolic.terms, self.trace.values, strict=True)
-                  if t.symbol in expr.free_symbols}
+    def holds(self, expr: sp.Expr, term: Term) -> bool:
+        """Whether `expr` evaluates to the term's value here (a guard for simplified forms)."""
+        ids = self.trace.symbolic.symbol_ids
+        values = {s: sp.Float(repr(self.trace.values[ids[s]]), 20) for s in expr.free_symbols
+                  if s in ids}
         number = complex(expr.xreplace(values).evalf(20))
-        expected = self.trace[name]
+        expected = self.trace.value(term)
         return abs(number - expected) <= 1e-9 * max(1.0, abs(expected))
 
 
@@ -248,7 +252,7 @@ def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     spec = trace.symbolic.spec
     rows = [
         ("Loss", spec.loss),
-        ("Learning rate", format_value(trace[names.LEARNING_RATE], spec.digits)),
+        ("Learning rate", format_value(trace.value(trace.symbolic.only(RATE)), spec.digits)),
         ("Update order", spec.update_order),
         ("Biases updated", "yes" if spec.update_biases else "no"),
         ("Decimals shown", str(spec.digits)),
@@ -265,11 +269,11 @@ def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
 def _loss_formula(loss_name: str, outputs: int) -> str:
     """E_total written for a generic output neuron k."""
     loss = LOSSES[loss_name]
-    out, target = sp.Symbol("out_k"), sp.Symbol("target_k")
+    out, target = sp.Dummy(), sp.Dummy()
     term = instantiate(loss.term, {OUT: out, TARGET: target})
-    body = mathfmt.latex(term, {out: "out_{k}", target: "target_{k}"})
+    body = mathfmt.latex(term, {out: names.GENERIC_OUT, target: names.GENERIC_TARGET})
     scale = rf"\frac{{1}}{{{outputs}}} " if loss.mean else ""
-    return rf"E_{{total}} = {scale}\sum_{{k}} {body}"
+    return rf"{names.TOTAL_ERROR_LATEX} = {scale}\sum_{{k}} {body}"
 
 
 def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
@@ -294,7 +298,7 @@ def _sections(context: _Context, escape: Callable[[str], str],
     for run in range(1, len(spec.examples) + 1) if online else [0]:
         sections += _run_sections(context, escape, run, intro=first_run and run <= 1)
     if online:
-        final = [t for t in symbolic if t.kind == Kind.UPDATE and t.example == 0]
+        final = [t for t in symbolic if t.role == Role.UPDATE and t.example == 0]
         sections.append(_section(context, "final", "Parameters after every example", "",
                                  final, escape))
     sections.append(_section(context, "after", "Error after the update", "",
@@ -324,7 +328,7 @@ def _run_sections(context: _Context, escape: Callable[[str], str], run: int,
     return sections
 
 
-def _select(symbolic: Any, stage: Stage, layer: int | None, run: int) -> list[Term]:
+def _select(symbolic: Graph, stage: Stage, layer: int | None, run: int) -> list[Term]:
     """Terms of a stage (and layer); in online mode (run > 0) those of one example only."""
     return [t for t in symbolic if t.stage == stage and (layer is None or t.layer == layer)
             and (run == 0 or t.example == run)]
@@ -334,7 +338,7 @@ def _section(context: _Context, key: str, title: str, layer: str, terms: list[Te
              escape: Callable[[str], str], intro: bool = True) -> Section:
     groups: dict[str, list[Step]] = {}
     for term in terms:
-        if context.keep is not None and term.name not in context.keep:
+        if context.keep is not None and term.id not in context.keep:
             continue
         groups.setdefault(_group_title(context, term), []).append(context.step(term, escape))
     return Section(key, escape(title), escape(layer),
@@ -349,25 +353,24 @@ def _group_title(context: _Context, term: Term) -> str:
     symbolic = context.trace.symbolic
     spec = symbolic.spec
     example = f"Example {term.example}: " if term.example and spec.mode == "batch" else ""
-    if term.kind == Kind.UPDATE:
+    wrt = None if term.wrt is None else symbolic.terms[term.wrt]
+    if term.role == Role.UPDATE:
         return "New values"
-    if term.kind in (Kind.LOCAL, Kind.GRADIENT) and _is_parameter_step(symbolic, term):
+    if term.role in (Role.LOCAL, Role.GRADIENT) and wrt and wrt.role in PARAMETER_ROLES:
         if len(spec.examples) > 1 and not term.example:
             return "Gradients over the batch"
         return f"{example}Gradients of the parameters"
-    if term.kind == Kind.ERROR:
+    if term.role == Role.ERROR:
         return example.removesuffix(": ")
     layer = spec.layers[term.layer - 1] if term.layer else None
-    error_derivative = term.kind == Kind.LOCAL and term.name.startswith("dE_total/dout")
+    of = None if term.of is None else symbolic.terms[term.of]
+    error_derivative = (term.role == Role.LOCAL and of is not None and of.role == Role.ERROR
+                        and wrt is not None and wrt.role == Role.OUT)
     if layer and ACTIVATIONS[layer.activation].normalized and error_derivative:
         return f"{example}Derivatives of the error"  # every delta of the layer uses them all
-    return f"{example}Neuron {term.neuron}" if term.neuron else example.removesuffix(": ")
-
-
-def _is_parameter_step(symbolic: Any, term: Term) -> bool:
-    """∂net/∂w and ∂E_total/∂w (not ∂net/∂out or ∂E_total/∂out)."""
-    wrt = term.name.rsplit("/d", 1)[-1].split("@")[0]
-    return wrt in symbolic and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS)
+    if term.neuron is not None:
+        return f"{example}Neuron {term.neuron.name}"
+    return example.removesuffix(": ")
 
 
 def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
@@ -378,26 +381,27 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
     """
     run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
     trace = run.kept[min(run.kept)]
-    spec = trace.symbolic.spec
-    context = _Context(trace)
+    graph = trace.symbolic
+    spec = graph.spec
+    symbols = _symbols(graph)  # one map for every formula: a map each made JSON quadratic
     quantities = []
     for quantity in trace:
         term = quantity.term
         formula = term.formula
         quantities.append({
             "name": term.name,
-            "kind": str(term.kind),
+            "kind": str(term.role),
             "value": quantity.value,
             "formula": None if formula is None else mathfmt.text(formula),
             "latex": term.latex,
-            "formula_latex": None if formula is None else context.latex(formula),
-            "depends_on": list(trace.symbolic.dependencies(term.name)),
+            "formula_latex": None if formula is None else mathfmt.latex(formula, symbols),
+            "depends_on": [graph.terms[p].name for p in term.parents],
         })
     document: dict[str, Any] = {
         "title": spec.title,
         "settings": {
             "loss": spec.loss,
-            "learning_rate": trace[names.LEARNING_RATE],
+            "learning_rate": trace.value(graph.only(RATE)),
             "update_order": spec.update_order,
             "update_biases": spec.update_biases,
             "digits": spec.digits,
@@ -423,6 +427,6 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
 
 def derivation_steps(trace: Trace, wanted: Sequence[str], fmt: str) -> dict[str, Step]:
     """The document's own step (formula → numbers → value) for each named quantity."""
-    context, escape = _Context(trace), _ESCAPES[fmt]
+    context, escape = _Context(trace), ESCAPES[fmt]
     return {name: context.step(trace.symbolic[name], escape) for name in wanted
             if name in trace.symbolic and trace.symbolic[name].formula is not None}

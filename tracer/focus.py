@@ -13,85 +13,66 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import names
 from .errors import TracerError
-from .trace import Kind, Stage, SymbolicTrace
+from .graph import Graph, Term
+from .quantities import PARAMETER_ROLES, Neuron, Role, Stage
 
 
 @dataclass(frozen=True)
 class Focus:
-    path: frozenset[str]  # derived in full
-    used: frozenset[str]  # values the path's formulas use directly, shown in a table
+    path: frozenset[int]  # positions derived in full
+    used: frozenset[int]  # values the path's formulas use directly, shown in a table
 
 
-def parameters_for(symbolic: SymbolicTrace, focus: str) -> list[str]:
+def parameters_for(graph: Graph, focus: str) -> list[Term]:
     """The weights and biases a focus name stands for."""
-    parameters = [t for t in symbolic if t.kind in (Kind.WEIGHT, Kind.BIAS)]
-    if focus in symbolic and symbolic[focus].kind in (Kind.WEIGHT, Kind.BIAS):
-        return [focus]
-    layers = {layer.name: index for index, layer in enumerate(symbolic.spec.layers, start=1)}
+    parameters = [t for t in graph.givens if t.role in PARAMETER_ROLES]
+    if focus in graph and graph[focus].role in PARAMETER_ROLES:
+        return [graph[focus]]
+    layers = {layer.name: index for index, layer in enumerate(graph.spec.layers, start=1)}
     if focus in layers:
-        return [t.name for t in parameters if t.layer == layers[focus]]
-    into_neuron = [t.name for t in parameters if t.neuron == focus]
+        return [t for t in parameters if t.layer == layers[focus]]
+    into_neuron = [t for t in parameters if t.neuron is not None and t.neuron.name == focus]
     if into_neuron:
         return into_neuron
     choices = [t.name for t in parameters] + list(layers) + [
-        n for layer in symbolic.spec.layers for n in layer.neurons]
+        n for layer in graph.spec.layers for n in layer.neurons]
     close = difflib.get_close_matches(focus, choices, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise TracerError(f"unknown name {focus!r}{hint}: give a weight, a bias, a neuron or a "
                       "layer", key="--focus")
 
 
-def focus(symbolic: SymbolicTrace, wanted: Iterable[str]) -> Focus:
+def focus(graph: Graph, wanted: Iterable[str]) -> Focus:
     """The steps on the paths through the wanted parameters, and the values they use."""
-    chosen = [p for name in wanted for p in parameters_for(symbolic, name)]
-    targets = {t.name for t in symbolic if t.formula is not None and t.stage != Stage.AFTER
-               and (t.name.split("@")[0] in {names.derivative(names.TOTAL_ERROR, p)
-                                             for p in chosen}
-                    or t.name.split("@")[0] in {names.updated(p) for p in chosen})}
-    ancestors = _closure(symbolic, targets)
-    influenced = _influenced(symbolic, set(chosen))
+    chosen = [p for name in wanted for p in parameters_for(graph, name)]
+    ids = {p.id for p in chosen}
+    units = {p.ref.unit for p in chosen}
+    targets = {t.id for t in graph if t.stage != Stage.AFTER and (
+        (t.role == Role.GRADIENT and t.wrt in ids)
+        or (t.role == Role.UPDATE and t.ref.unit in units))}
+    ancestors = graph.ancestors(targets)
+    influenced = graph.descendants(ids)
     # Every chain-rule factor on the way, also those the parameters do not change (∂net_o1/∂out_h1).
-    local = {t.name for t in symbolic if t.kind == Kind.LOCAL and t.name in ancestors}
-    errors = {t.name for t in symbolic if t.kind == Kind.ERROR and t.stage == Stage.ERROR
-              and t.name in influenced}
-    path = (ancestors & influenced) | targets | local | errors
-    path -= _forward_elsewhere(symbolic, chosen)
-    path = {name for name in path if symbolic[name].formula is not None}  # givens: the table
-    used = {d for name in path for d in symbolic.dependencies(name)} - path
+    local = {i for i in ancestors if graph.terms[i].role == Role.LOCAL}
+    errors = {i for i in influenced if graph.terms[i].role == Role.ERROR
+              and graph.terms[i].stage == Stage.ERROR}
+    found = (ancestors & influenced) | targets | local | errors
+    found -= _forward_elsewhere(graph, chosen)
+    path = {i for i in found if not graph.terms[i].given}  # given values: the table
+    used = {p for i in path for p in graph.terms[i].parents} - path
     return Focus(frozenset(path), frozenset(used))
 
 
-def _forward_elsewhere(symbolic: SymbolicTrace, chosen: list[str]) -> set[str]:
+def _forward_elsewhere(graph: Graph, chosen: list[Term]) -> set[int]:
     """Forward steps of neurons the chosen parameters do not feed: their values are in the
     table. Deriving them would list every weight of every later layer (5,245 lines for one
     hidden weight of a [48, 48, 48] network) though no chain-rule factor is about them."""
-    fed = set()
-    for parameter in (symbolic[p] for p in chosen):
-        layer = symbolic.spec.layers[parameter.layer - 1]
-        neurons = [parameter.neuron] if parameter.neuron else list(layer.neurons)  # shared bias
-        fed |= {(parameter.layer, neuron) for neuron in neurons}
-    return {t.name for t in symbolic if t.stage == Stage.FORWARD and t.kind in (Kind.NET, Kind.OUT)
-            and (t.layer, t.neuron) not in fed}
-
-
-def _closure(symbolic: SymbolicTrace, start: set[str]) -> set[str]:
-    """`start` and everything its formulas use, transitively."""
-    seen, stack = set(start), list(start)
-    while stack:
-        for name in symbolic.dependencies(stack.pop()):
-            if name not in seen:
-                seen.add(name)
-                stack.append(name)
-    return seen
-
-
-def _influenced(symbolic: SymbolicTrace, start: set[str]) -> set[str]:
-    """Every quantity whose value depends on one in `start` (trace order is topological)."""
-    reached = set(start)
-    for term in symbolic:
-        if term.formula is not None and any(d in reached for d in
-                                            symbolic.dependencies(term.name)):
-            reached.add(term.name)
-    return reached
+    fed: set[Neuron] = set()
+    for parameter in chosen:
+        if parameter.neuron is None:  # a bias shared by its layer feeds all of it
+            fed.update(graph.spec.neuron_units[parameter.layer - 1])
+        else:
+            fed.add(parameter.neuron)
+    return {t.id for t in graph if t.stage == Stage.FORWARD and t.role in (Role.NET, Role.OUT)
+            and t.neuron not in fed}

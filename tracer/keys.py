@@ -1,13 +1,15 @@
 """Homework answer keys: seeded per-student variants of a randomized exercise.
 
-Everything is built in memory (documents, variant specs, blank answer sheets, the manifest)
-and only then written, so a bad roster or an impossible draw writes nothing. The symbolic
-trace and the formula LaTeX are built once; each variant only evaluates and formats numbers.
+Variants, rosters, variant specs, blank answer sheets and the manifest; `handouts` renders
+the documents and puts every file together in memory before anything is written, so a bad
+roster or an impossible draw writes nothing. The graph is built once; each variant only
+evaluates it.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -21,11 +23,12 @@ from typing import Any
 from . import names
 from .errors import NumericError, SpecError, TracerError
 from .escape import spreadsheet_safe
-from .evaluate import Trace, evaluate
+from .evaluation import Trace, evaluate
+from .graph import Graph, Term
+from .quantities import PARAMETER_ROLES, Bias, Input, Neuron, Ref, Role, Stage, Weight
 from .randomize import draw, variant_seed
 from .spec import Spec, spec_from_dict, spec_to_dict
 from .tomlout import to_toml
-from .trace import Kind, Stage, SymbolicTrace, Term, given_keys
 
 MAX_STUDENTS = 10_000
 MAX_ATTEMPTS = 50  # draws per variant before giving up on a degenerate exercise
@@ -117,15 +120,15 @@ def safe_file_ids(ids: Sequence[str]) -> list[str]:
             for text, raw in zip(safe, ids, strict=True)]
 
 
-def make_variants(symbolic: SymbolicTrace, seed: int,
+def make_variants(graph: Graph, seed: int,
                   entries: Sequence[tuple[str, Student | None]]) -> list[Variant]:
     """One variant per (variant key, student): drawn from a generator seeded by the exercise
     seed and the key, redrawn while degenerate (see `degenerate`)."""
-    spec = symbolic.spec
+    spec = graph.spec
     if len(entries) > 1 and not spec.randomize:
         raise SpecError("has no [randomize] table: every variant would be the same",
                         source=spec.source)
-    keys = given_keys(spec)
+    keys = spec.randomizable()
     file_ids = safe_file_ids([key for key, _ in entries])
     variants: list[Variant] = []
     seen: set[tuple[float, ...]] = set()
@@ -135,7 +138,7 @@ def make_variants(symbolic: SymbolicTrace, seed: int,
         for _ in range(MAX_ATTEMPTS):
             values = draw(spec.randomize, keys, rng)
             signature = tuple(values.values())
-            trace = _evaluated(symbolic, values)
+            trace = _evaluated(graph, values)
             if trace is not None and signature not in seen and not degenerate(trace):
                 break
         else:
@@ -146,9 +149,9 @@ def make_variants(symbolic: SymbolicTrace, seed: int,
     return variants
 
 
-def _evaluated(symbolic: SymbolicTrace, values: Mapping[str, float]) -> Trace | None:
+def _evaluated(graph: Graph, values: Mapping[str, float]) -> Trace | None:
     try:
-        return evaluate(symbolic, values)
+        return evaluate(graph, values)
     except NumericError:
         return None
 
@@ -158,96 +161,75 @@ def degenerate(trace: Trace) -> bool:
     - a ReLU or leaky ReLU whose net input shows as 0 (on its kink);
     - an activation derivative ∂out/∂net that shows as 0 (a saturated sigmoid or tanh).
     Draws that cannot be computed, and draws equal to an earlier variant's, are redrawn too."""
-    spec = trace.symbolic.spec
+    graph = trace.symbolic
+    spec = graph.spec
     shown_zero = 0.5 * 10.0 ** -spec.digits
-    for term, value in zip(trace.symbolic.terms, trace.values, strict=True):
-        if term.stage == Stage.AFTER:
+    for term, value in zip(graph.terms, trace.values, strict=True):
+        if term.stage == Stage.AFTER or abs(value) >= shown_zero:
             continue
         layer = spec.layers[term.layer - 1] if term.layer else None
         kinked = layer is not None and layer.activation in ("relu", "leaky_relu")
-        if term.kind == Kind.NET and kinked and abs(value) < shown_zero:
+        if term.role == Role.NET and kinked:
             return True
-        if term.kind == Kind.LOCAL and term.name.startswith("dout_") and abs(value) < shown_zero:
-            off_diagonal = term.name.split("/d")[1].split("@")[0].removeprefix("net_") != (
-                term.name.split("/")[0].removeprefix("dout_"))
-            if not off_diagonal:
-                return True
+        if term.role == Role.LOCAL and term.of is not None and term.wrt is not None:
+            out, net = graph.terms[term.of], graph.terms[term.wrt]
+            if out.role == Role.OUT and net.role == Role.NET and out.neuron == net.neuron:
+                return True  # on the diagonal: not an off-diagonal softmax term
     return False
 
 
-def default_ask(symbolic: SymbolicTrace) -> tuple[str, ...]:
+def default_ask(graph: Graph) -> tuple[str, ...]:
     """Forward pass, E_total, every parameter gradient and every new parameter."""
 
-    def parameter_gradient(term: Term) -> bool:
-        wrt = term.name.split("/d", 1)[-1].split("@")[0]
-        return (term.kind == Kind.GRADIENT and wrt in symbolic
-                and symbolic[wrt].kind in (Kind.WEIGHT, Kind.BIAS))
+    def asked_by_default(term: Term) -> bool:
+        if term.role in (Role.NET, Role.OUT, Role.UPDATE):
+            return True
+        if term.role == Role.GRADIENT and term.wrt is not None:
+            return graph.terms[term.wrt].role in PARAMETER_ROLES
+        return term.role == Role.ERROR and term.ref.unit is None  # E_total
 
-    return tuple(
-        term.name for term in symbolic
-        if term.stage != Stage.AFTER and (
-            term.kind in (Kind.NET, Kind.OUT, Kind.UPDATE) or parameter_gradient(term)
-            or term.name.split("@")[0] == names.TOTAL_ERROR)
-    )
+    return tuple(term.name for term in graph if term.stage != Stage.AFTER
+                 and asked_by_default(term))
 
 
-def asked(symbolic: SymbolicTrace) -> tuple[str, ...]:
+def asked(graph: Graph) -> tuple[str, ...]:
     """The spec's `ask` list, checked against the trace, or the default."""
-    spec = symbolic.spec
+    spec = graph.spec
     for index, name in enumerate(spec.ask, start=1):
-        if name not in symbolic:
-            import difflib
-
-            close = difflib.get_close_matches(name, symbolic.names, n=1)
+        if name not in graph:
+            close = difflib.get_close_matches(name, graph.names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise SpecError(f"unknown quantity {name!r}{hint}", source=spec.source,
                             key=f"ask[{index}]")
-    return spec.ask or default_ask(symbolic)
+    return spec.ask or default_ask(graph)
 
 
 def variant_spec(spec: Spec, values: Mapping[str, float]) -> Spec:
     """The exercise with the drawn values in place and no [randomize]: a plain spec."""
     data = spec_to_dict(spec)
+    refs = {names.name(ref): ref for ref, _ in spec.givens}
     for name, value in values.items():
-        _place(data, spec, name, value)
+        _place(data, refs[name], value)
     return spec_from_dict(data, spec.source)
 
 
-def _place(data: dict[str, object], spec: Spec, name: str, value: float) -> None:
-    """Put one drawn value (canonical name) into spec data."""
-    base, _, example = name.partition("@")
-    tables = data.get("examples", [data])
-    assert isinstance(tables, list)
-    entry = tables[int(example) - 1 if example else 0]
-    if base == names.LEARNING_RATE:
+def _place(data: dict[str, Any], ref: Ref, value: float) -> None:
+    """Put one drawn value into spec data, at its place in the spec."""
+    unit = ref.unit
+    entry = data["examples"][ref.example - 1] if ref.example else data
+    if ref.role == Role.RATE:
         data["learning_rate"] = value
-    elif base.startswith("target_"):
-        entry["targets"][base.removeprefix("target_")] = value
-    elif base in dict(spec.inputs):
-        entry["inputs"][base] = value
-    else:
-        _place_parameter(data, spec, base, value)
-
-
-def _place_parameter(data: dict[str, object], spec: Spec, name: str, value: float) -> None:
-    layers = data["layers"]
-    assert isinstance(layers, list)
-    number = 0
-    for index, layer in enumerate(spec.layers):
-        for j, row in enumerate(layer.weights):
-            for i in range(len(row)):
-                number += 1
-                if name == names.weight(number):
-                    layers[index]["weights"][j][i] = value
-                    return
-        if name == names.shared_bias(index + 1):
-            layers[index]["bias"] = value
-            return
-        if isinstance(layer.bias, tuple) and name in [names.neuron_bias(n) for n in
-                                                      layer.neurons]:
-            layers[index]["bias"][layer.neurons.index(name.removeprefix("b_"))] = value
-            return
-    raise KeyError(name)
+    elif ref.role == Role.TARGET and isinstance(unit, Neuron):
+        entry["targets"][unit.name] = value
+    elif isinstance(unit, Input):
+        entry["inputs"][unit.name] = value
+    elif isinstance(unit, Weight):
+        data["layers"][unit.layer - 1]["weights"][unit.target.index - 1][
+            unit.source.index - 1] = value
+    elif isinstance(unit, Bias) and unit.neuron is None:
+        data["layers"][unit.layer - 1]["bias"] = value
+    elif isinstance(unit, Bias) and unit.neuron is not None:
+        data["layers"][unit.layer - 1]["bias"][unit.neuron.index - 1] = value
 
 
 def variant_toml(spec: Spec, variant: Variant) -> str:
@@ -274,94 +256,50 @@ def _one_line(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
-def manifest_json(spec: Spec, seed: int, fmt: str, variants: Sequence[Variant],
-                  files: Mapping[str, Mapping[str, str]]) -> str:
-    entries = []
-    for variant in variants:
-        student = variant.student
-        entries.append({
-            "variant": variant.file_id,
-            "student": None if student is None else {
-                "id": student.id, "name": student.name, **dict(student.extra)},
-            "seed": variant.seed,
-            "values": dict(variant.values),
-            "files": dict(files[variant.file_id]),
-        })
-    data = {"exercise": spec.title, "spec": spec.source, "seed": seed, "format": fmt,
-            "variants": entries}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+@dataclass(frozen=True)
+class Manifest:
+    """What `tracer keys` wrote: per variant its student, seed, drawn values and files."""
+
+    exercise: str
+    spec: str
+    seed: int
+    format: str  # of the documents: md, tex or pdf
+    variants: tuple[Variant, ...]
+    files: Mapping[str, Mapping[str, str]]  # variant -> role (question, key, …) -> file
+
+    def json(self) -> str:
+        entries = [{
+            "variant": v.file_id,
+            "student": None if v.student is None else {
+                "id": v.student.id, "name": v.student.name, **dict(v.student.extra)},
+            "seed": v.seed,
+            "values": dict(v.values),
+            "files": dict(self.files[v.file_id]),
+        } for v in self.variants]
+        data = {"exercise": self.exercise, "spec": self.spec, "seed": self.seed,
+                "format": self.format, "variants": entries}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    def csv(self) -> str:
+        drawn = list(dict.fromkeys(name for v in self.variants for name in v.values))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["variant", "student_id", "student_name", "seed", *drawn])
+        for v in self.variants:
+            student = v.student or Student("")
+            writer.writerow([v.file_id, spreadsheet_safe(student.id),
+                             spreadsheet_safe(student.name), v.seed,
+                             *(repr(v.values[name]) if name in v.values else ""
+                               for name in drawn)])
+        return out.getvalue()
 
 
-def manifest_csv(variants: Sequence[Variant]) -> str:
-    drawn = list(dict.fromkeys(name for v in variants for name in v.values))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["variant", "student_id", "student_name", "seed", *drawn])
-    for v in variants:
-        student = v.student or Student("")
-        writer.writerow([v.file_id, spreadsheet_safe(student.id),
-                         spreadsheet_safe(student.name), v.seed,
-                         *(repr(v.values[name]) if name in v.values else "" for name in drawn)])
-    return out.getvalue()
-
-
-def key_files(symbolic: SymbolicTrace, variants: Sequence[Variant], seed: int, fmt: str,
-              booklet: bool = False, env: Any = None) -> dict[str, str]:
-    """Every file of the answer keys, by name: per variant its question sheet, its key (the
-    full derivation), its plain spec and a blank answer sheet; then the manifest."""
-    from .render import environment, render, render_question  # the renderer uses jinja2
-
-    spec = symbolic.spec
-    wanted = asked(symbolic)
-    env = env or environment()
-    files: dict[str, str] = {}
-    listed: dict[str, dict[str, str]] = {}
-    for variant in variants:
-        who = "" if variant.student is None else " ".join(
-            part for part in (variant.student.name, f"({variant.student.id})") if part)
-        names_of = {"question": f"{variant.file_id}.question.{fmt}",
-                    "key": f"{variant.file_id}.key.{fmt}",
-                    "spec": f"{variant.file_id}.toml",
-                    "answers": f"{variant.file_id}.answers.txt"}
-        files[names_of["question"]] = render_question(variant.trace, fmt, wanted, who, env)
-        files[names_of["key"]] = render(variant.trace, fmt, env)
-        files[names_of["spec"]] = variant_toml(spec, variant)
-        files[names_of["answers"]] = blank_sheet(spec, variant, wanted)
-        listed[variant.file_id] = names_of
-    if booklet:
-        files[f"booklet.{fmt}"] = _booklet(files, variants, fmt)
-    files["manifest.json"] = manifest_json(spec, seed, fmt, variants, listed)
-    files["manifest.csv"] = manifest_csv(variants)
-    return files
-
-
-def pdf_key_files(symbolic: SymbolicTrace, variants: Sequence[Variant], seed: int,
-                  booklet: bool = False, env: Any = None) -> dict[str, str | bytes]:
-    """The LaTeX key files, each document compiled to PDF (the manifest names the PDFs)."""
-    from .render import compile_pdf
-
-    files: dict[str, str | bytes] = {}
-    for name, text in key_files(symbolic, variants, seed, "tex", booklet, env).items():
-        if name.endswith(".tex"):
-            files[name.removesuffix(".tex") + ".pdf"] = compile_pdf(text)
-        elif name.startswith("manifest."):
-            files[name] = text.replace(".tex", ".pdf").replace('"format": "tex"',
-                                                                '"format": "pdf"')
-        else:
-            files[name] = text
-    return files
-
-
-def _booklet(files: Mapping[str, str], variants: Sequence[Variant], fmt: str) -> str:
-    """All keys in one file: Markdown keys one after another, or LaTeX bodies in one document."""
-    keys = [files[f"{v.file_id}.key.{fmt}"] for v in variants]
-    if fmt == "md":
-        return "\n---\n\n".join(keys)
-    preamble = keys[0].split("\\begin{document}")[0]
-    bodies = [key.split("\\begin{document}", 1)[1].rsplit("\\end{document}", 1)[0]
-              for key in keys]
-    return preamble + "\\begin{document}\n" + "\n\\clearpage\n".join(bodies) + (
-        "\\end{document}\n")
+def variant_files(variant: Variant, fmt: str) -> dict[str, str]:
+    """The files of one variant by role, for documents in `fmt` (md, tex or pdf)."""
+    return {"question": f"{variant.file_id}.question.{fmt}",
+            "key": f"{variant.file_id}.key.{fmt}",
+            "spec": f"{variant.file_id}.toml",
+            "answers": f"{variant.file_id}.answers.txt"}
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, float]]:

@@ -1,8 +1,9 @@
 """The catalogue of misconceptions: each re-derives the step under a changed rule.
 
-A misconception is a function from a symbolic trace to variant traces in which some formulas
-follow the wrong rule; everything downstream is recomputed from them, so a diagnosis works for
-any network, not by matching the seed's numbers.
+A misconception is a function from a graph to variant graphs in which some formulas follow
+the wrong rule; everything downstream is recomputed from them, so a diagnosis works for any
+network, not by matching the seed's numbers. The terms a rule changes are found by their
+roles and references.
 """
 
 from __future__ import annotations
@@ -13,80 +14,78 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import names
 from .functions import instantiate
-from .trace import Kind, SymbolicTrace, Term, build_trace
+from .graph import Graph, Term
+from .network import build_trace
+from .quantities import RATE, Role
 
 
 @dataclass(frozen=True)
 class Misconception:
     id: str
     description: str
-    variants: Callable[[SymbolicTrace], list[SymbolicTrace]]
+    variants: Callable[[Graph], list[Graph]]
 
 
-def _with(symbolic: SymbolicTrace, changes: dict[str, sp.Expr]) -> SymbolicTrace:
-    """The trace with the formulas of some terms replaced (and their stable forms dropped)."""
-    if not changes:
-        return symbolic
-    terms = tuple(dataclasses.replace(t, formula=changes[t.name], numeric=None, simplified=None)
-                  if t.name in changes else t for t in symbolic.terms)
-    return SymbolicTrace(symbolic.spec, terms, {t.name: i for i, t in enumerate(terms)}, symbolic)
+def _role_of(graph: Graph, position: int | None) -> Role | None:
+    return None if position is None else graph.terms[position].role
 
 
-def _error_derivatives(symbolic: SymbolicTrace) -> list[Term]:
+def _of_total_error(graph: Graph, term: Term) -> bool:
+    """A derivative of E_total (of one example, or of the batch)."""
+    of = None if term.of is None else graph.terms[term.of]
+    return of is not None and of.role == Role.ERROR and of.ref.unit is None
+
+
+def _error_derivatives(graph: Graph) -> list[Term]:
     """∂E_total/∂out of the output neurons (the loss's own derivative)."""
-    output = len(symbolic.spec.layers)
-    return [t for t in symbolic if t.kind == Kind.LOCAL and t.layer == output
-            and t.name.startswith("dE_total/dout_")]
+    return [t for t in graph if t.role == Role.LOCAL and _of_total_error(graph, t)
+            and _role_of(graph, t.wrt) == Role.OUT]
 
 
-def _scaled(symbolic: SymbolicTrace, factor: sp.Expr) -> list[SymbolicTrace]:
-    changes = {t.name: sp.Mul(factor, t.formula) for t in _error_derivatives(symbolic)}
-    return [_with(symbolic, changes)]
+def _scaled(graph: Graph, factor: sp.Expr) -> list[Graph]:
+    return [graph.with_formulas({t.id: sp.Mul(factor, t.formula)
+                                 for t in _error_derivatives(graph)})]
 
 
-def _net_for_out(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
+def _net_for_out(graph: Graph) -> list[Graph]:
     """σ'(net) written as net(1 − net): the activation derivative read at net instead of out."""
     changes = {}
-    for term in symbolic:
-        base = term.name.split("@")[0]
-        if term.kind == Kind.LOCAL and base.startswith("dout_") and term.formula is not None:
-            out_name, net_name = base.removeprefix("d").split("/d")
-            if out_name.removeprefix("out_") != net_name.removeprefix("net_"):
-                continue  # an off-diagonal Jacobian term
-            suffix = term.name[len(base):]
-            out, net = symbolic[out_name + suffix].symbol, symbolic[net_name + suffix].symbol
-            changes[term.name] = instantiate(term.formula, {out: net})
-    return [_with(symbolic, changes)]
+    for term in graph:
+        if term.role != Role.LOCAL or term.of is None or term.wrt is None:
+            continue
+        out, net = graph.terms[term.of], graph.terms[term.wrt]
+        # ∂out/∂net of one neuron; not an off-diagonal Jacobian term
+        if out.role == Role.OUT and net.role == Role.NET and out.neuron == net.neuron:
+            assert term.formula is not None
+            changes[term.id] = instantiate(term.formula, {out.symbol: net.symbol})
+    return [graph.with_formulas(changes)]
 
 
-def _single_path(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
+def _single_path(graph: Graph) -> list[Graph]:
     """A hidden neuron's ∂E_total/∂out taken through the k-th next neuron only."""
-    sums = [t for t in symbolic if t.kind == Kind.GRADIENT and t.name.startswith("dE_total/dout_")
-            and isinstance(t.formula, sp.Add)]
+    sums = [t for t in graph if t.role == Role.GRADIENT and _of_total_error(graph, t)
+            and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
     widest = max((len(t.formula.args) for t in sums if t.formula is not None), default=0)
-    return [_with(symbolic, {t.name: t.formula.args[k] for t in sums
-                             if t.formula is not None and k < len(t.formula.args)})
+    return [graph.with_formulas({t.id: t.formula.args[k] for t in sums
+                                 if t.formula is not None and k < len(t.formula.args)})
             for k in range(widest)]
 
 
-def _other_order(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
-    spec = symbolic.spec
+def _other_order(graph: Graph) -> list[Graph]:
+    spec = graph.spec
     if len(spec.layers) < 2:
         return []
     flipped = "sequential" if spec.update_order == "simultaneous" else "simultaneous"
     return [build_trace(dataclasses.replace(spec, update_order=flipped))]
 
 
-def _wrong_input(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
+def _wrong_input(graph: Graph) -> list[Graph]:
     """∂net/∂w read as another input of the same neuron (shifted by 1, 2, …)."""
-    by_shift: dict[int, dict[str, sp.Expr]] = {}
-    for term in symbolic:
-        if term.kind != Kind.LOCAL or term.derivation is None or term.formula is None:
-            continue
-        wrt = symbolic.terms[symbolic.position(term.derivation.wrt.name)]
-        if wrt.kind != Kind.WEIGHT and not wrt.name.startswith("w"):
+    by_shift: dict[int, dict[int, sp.Expr]] = {}
+    for term in graph:
+        if term.role != Role.LOCAL or term.derivation is None or term.formula is None or (
+                _role_of(graph, term.wrt) != Role.WEIGHT):
             continue
         products = [a for a in sp.Add.make_args(term.derivation.of) if isinstance(a, sp.Mul)]
         inputs = [a.args[1] for a in products if len(a.args) == 2]
@@ -94,18 +93,17 @@ def _wrong_input(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
             continue
         index = inputs.index(term.formula)
         for shift in range(1, len(inputs)):
-            by_shift.setdefault(shift, {})[term.name] = inputs[(index + shift) % len(inputs)]
-    return [_with(symbolic, changes) for _, changes in sorted(by_shift.items())]
+            by_shift.setdefault(shift, {})[term.id] = inputs[(index + shift) % len(inputs)]
+    return [graph.with_formulas(changes) for _, changes in sorted(by_shift.items())]
 
 
-def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr]) -> Callable[
-        [SymbolicTrace], list[SymbolicTrace]]:
-    def variants(symbolic: SymbolicTrace) -> list[SymbolicTrace]:
-        eta = symbolic[names.LEARNING_RATE].symbol
-        changes = {t.name: instantiate(t.formula, {eta: eta_value(eta)}) for t in symbolic
-                   if t.kind == Kind.UPDATE and t.formula is not None
+def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr]) -> Callable[[Graph], list[Graph]]:
+    def variants(graph: Graph) -> list[Graph]:
+        eta = graph.only(RATE).symbol
+        changes = {t.id: instantiate(t.formula, {eta: eta_value(eta)}) for t in graph
+                   if t.role == Role.UPDATE and t.formula is not None
                    and eta in t.formula.free_symbols}
-        return [_with(symbolic, changes)]
+        return [graph.with_formulas(changes)]
     return variants
 
 

@@ -1,159 +1,257 @@
-"""Canonical quantity names (ASCII, stable: answer sheets use them) and their LaTeX symbols."""
+"""The naming scheme: the one module that turns a typed reference into a name and back.
+
+Canonical names are ASCII and stable (answer sheets, JSON and `ask` lists use them):
+`i1`, `w5`, `b1`, `b_h1`, `target_o1`, `eta`, `net_h1`, `out_o1`, `E_o1`, `E_total`,
+`delta_o1`, `dE_total/dw5`, `w5_new`, `net_h1_after`; with several examples, per-example
+quantities end in `@k` (`out_o1@2`). Each name has its LaTeX symbol, and answer sheets may
+use a few other spellings (`dE/dw5`, `∂E_total/∂w5`, `w5+`, `dE_total/dnet_o1` for δ).
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 
-if TYPE_CHECKING:
-    from .spec import Spec
+from .quantities import Bias, Input, Neuron, Ref, Role, Weight
 
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")
 
 
-def identifier_latex(name: str) -> str:
+def neuron(layer: str, index: int) -> str:
+    """Neuron `index` (1-based) of the layer named `layer`: h1, o2."""
+    return f"{layer}{index}"
+
+
+_RESERVED = re.compile(r"^(w\d+|b\d+|b_.*|eta|(net|out|E|target|delta)_.*|E|d.*/.*|.*_new|"
+                       r".*_after)$")
+_NAME_SYNTAX = re.compile(r"[A-Za-z0-9_/@]{1,80}")
+
+
+def reserved(identifier: str) -> str:
+    """Why an input may not be named `identifier` (it could be taken for a quantity: w1,
+    net_h1, x_new), or nothing."""
+    if _RESERVED.fullmatch(identifier):
+        return "clashes with a quantity name (w1, b1, eta, net_..., ..._new, ...)"
+    return ""
+
+
+def could_be_name(text: str) -> bool:
+    """Whether `text` is written like a quantity name (checked against a trace later)."""
+    return bool(_NAME_SYNTAX.fullmatch(text))
+
+
+# -- canonical names ----------------------------------------------------------------------
+
+def name(ref: Ref) -> str:
+    """The canonical name of a quantity."""
+    return _NAMES[ref.role](ref) + _after(ref) + _example(ref)
+
+
+def _unit(ref: Ref) -> str:
+    """The name of what a given value, or a quantity of a neuron, belongs to."""
+    unit = ref.unit
+    if isinstance(unit, Weight):
+        return f"w{unit.number}"
+    if isinstance(unit, Bias):
+        return f"b{unit.layer}" if unit.neuron is None else f"b_{unit.neuron.name}"
+    if isinstance(unit, (Input, Neuron)):
+        return unit.name
+    raise ValueError(f"{ref.role} needs an input, a neuron or a parameter")
+
+
+def _derivative(ref: Ref) -> str:
+    assert ref.of is not None and ref.wrt is not None
+    return f"d{name(ref.of)}/d{name(ref.wrt)}"
+
+
+def _error(ref: Ref) -> str:
+    return "E_total" if ref.unit is None else f"E_{_unit(ref)}"
+
+
+_NAMES: dict[Role, Callable[[Ref], str]] = {
+    Role.INPUT: _unit,
+    Role.WEIGHT: _unit,
+    Role.BIAS: _unit,
+    Role.TARGET: lambda ref: f"target_{_unit(ref)}",
+    Role.RATE: lambda ref: "eta",
+    Role.NET: lambda ref: f"net_{_unit(ref)}",
+    Role.OUT: lambda ref: f"out_{_unit(ref)}",
+    Role.ERROR: _error,
+    Role.DELTA: lambda ref: f"delta_{_unit(ref)}",
+    Role.LOCAL: _derivative,
+    Role.PATH: _derivative,
+    Role.GRADIENT: _derivative,
+    Role.UPDATE: lambda ref: f"{_unit(ref)}_new",
+}
+
+
+def _after(ref: Ref) -> str:
+    return "_after" if ref.after else ""
+
+
+def _example(ref: Ref) -> str:
+    return f"@{ref.example}" if ref.example else ""
+
+
+# -- LaTeX symbols ------------------------------------------------------------------------
+
+def identifier_latex(identifier: str) -> str:
     """LaTeX for a spec identifier: i1 -> i_{1}; other names with `_` escaped."""
-    match = _INDEXED.fullmatch(name)
+    match = _INDEXED.fullmatch(identifier)
     if match:
         return f"{match.group(1)}_{{{match.group(2)}}}"
-    return name.replace("_", r"\_")
+    return identifier.replace("_", r"\_")
 
 
-def subscript(name: str) -> str:
+def _subscript(identifier: str) -> str:
     """A neuron name as a subscript body: h1 stays h1, hid_a1 becomes hid\\_a1."""
-    return name.replace("_", r"\_")
+    return identifier.replace("_", r"\_")
 
 
-def neuron_latex(stem: str, neuron: str) -> str:
-    """net_{h1}, out_{o2}, E_{o1}, target_{o1}, \\delta_{h1}"""
-    return f"{stem}_{{{subscript(neuron)}}}"
+def latex(ref: Ref) -> str:
+    """The LaTeX symbol of a quantity: net_{h1}, {out_{o1}}^{(2)}, {w_{5}}^{+}, ∂E/∂w."""
+    if ref.role == Role.UPDATE:
+        return _plus(_unit_latex(ref), ref.example)
+    if ref.role in (Role.LOCAL, Role.PATH, Role.GRADIENT):
+        assert ref.of is not None and ref.wrt is not None
+        top, bottom = _in_example(ref.of, ref.example), _in_example(ref.wrt, ref.example)
+        return rf"\frac{{\partial {latex(top)}}}{{\partial {latex(bottom)}}}"
+    text = _SYMBOLS[ref.role](ref)
+    text = f"{{{text}}}^{{({ref.example})}}" if ref.example else text
+    return _plus(text, 0) if ref.after else text
 
 
-def weight(number: int) -> str:
-    return f"w{number}"
+def _in_example(ref: Ref, example: int) -> Ref:
+    """`ref` for one example, where it has one per example (weights have not)."""
+    if not example or ref.role in (Role.WEIGHT, Role.BIAS, Role.RATE):
+        return ref
+    return Ref(ref.role, ref.unit, ref.of, ref.wrt, example, ref.after)
 
 
-def weight_latex(number: int) -> str:
-    return f"w_{{{number}}}"
-
-
-def shared_bias(layer: int) -> str:
-    return f"b{layer}"
-
-
-def neuron_bias(neuron: str) -> str:
-    return f"b_{neuron}"
-
-
-def bias_latex(name: str) -> str:
-    """b1 -> b_{1}; b_h1 -> b_{h1}."""
-    body = name[2:] if name.startswith("b_") else name[1:]
-    return f"b_{{{subscript(body)}}}"
-
-
-def target(neuron: str) -> str:
-    return f"target_{neuron}"
-
-
-def net(neuron: str) -> str:
-    return f"net_{neuron}"
-
-
-def out(neuron: str) -> str:
-    return f"out_{neuron}"
-
-
-def error(neuron: str) -> str:
-    return f"E_{neuron}"
-
-
-TOTAL_ERROR = "E_total"
-LEARNING_RATE = "eta"
-
-
-def delta(neuron: str) -> str:
-    return f"delta_{neuron}"
-
-
-def derivative(numerator: str, denominator: str) -> str:
-    """dE_total/dout_o1"""
-    return f"d{numerator}/d{denominator}"
-
-
-def derivative_latex(numerator_latex: str, denominator_latex: str) -> str:
-    return rf"\frac{{\partial {numerator_latex}}}{{\partial {denominator_latex}}}"
-
-
-def updated(name: str) -> str:
-    """w5 -> w5_new"""
-    return f"{name}_new"
-
-
-def after(name: str) -> str:
-    """Forward quantities recomputed with the updated parameters: E_total -> E_total_after."""
-    return f"{name}_after"
-
-
-def plus_latex(symbol_latex: str, example: int = 0) -> str:
-    """w_{5} -> {w_{5}}^{+}: the updated weight, or a value after the update.
-
-    In online mode the update after example k reads {w_{5}}^{+(k)}.
-    """
+def _plus(symbol: str, example: int) -> str:
+    """w_{5} -> {w_{5}}^{+}: updated, or after the update; online, {w_{5}}^{+(k)}."""
     mark = f"+({example})" if example else "+"
-    return f"{{{symbol_latex}}}^{{{mark}}}"
+    return f"{{{symbol}}}^{{{mark}}}"
 
 
-def example_suffix(example: int) -> str:
-    """The suffix of per-example names: out_o1@2. Empty for a single example."""
-    return f"@{example}" if example else ""
+def _unit_latex(ref: Ref) -> str:
+    unit = ref.unit
+    if isinstance(unit, Weight):
+        return f"w_{{{unit.number}}}"
+    if isinstance(unit, Bias):
+        body = str(unit.layer) if unit.neuron is None else _subscript(unit.neuron.name)
+        return f"b_{{{body}}}"
+    if isinstance(unit, Input):
+        return identifier_latex(unit.name)
+    raise ValueError(f"{ref.role} needs an input or a parameter")
 
 
-def example_latex(symbol_latex: str, example: int) -> str:
-    """out_{o1} -> {out_{o1}}^{(2)} for example 2; unchanged for a single example."""
-    return f"{{{symbol_latex}}}^{{({example})}}" if example else symbol_latex
+def _of_neuron(stem: str) -> Callable[[Ref], str]:
+    def symbol(ref: Ref) -> str:
+        assert isinstance(ref.unit, Neuron)
+        return f"{stem}_{{{_subscript(ref.unit.name)}}}"
+    return symbol
 
 
-# -- the given values of a spec, by canonical name ---------------------------------------
+_SYMBOLS: dict[Role, Callable[[Ref], str]] = {
+    Role.INPUT: _unit_latex,
+    Role.WEIGHT: _unit_latex,
+    Role.BIAS: _unit_latex,
+    Role.TARGET: _of_neuron("target"),
+    Role.RATE: lambda ref: r"\eta",
+    Role.NET: _of_neuron("net"),
+    Role.OUT: _of_neuron("out"),
+    Role.ERROR: lambda ref: "E_{total}" if ref.unit is None else _of_neuron("E")(ref),
+    Role.DELTA: _of_neuron(r"\delta"),
+}
 
-def given_values(spec: Spec) -> dict[str, float]:
-    """The spec's numbers under their canonical names, in trace order."""
-    several = len(spec.examples) > 1
-    values: dict[str, float] = {}
-    for k, example in enumerate(spec.examples, start=1):
-        ex = example_suffix(k if several else 0)
-        values.update({name + ex: value for name, value in example.inputs})
-    number = 0
-    for index, layer in enumerate(spec.layers, start=1):
-        for row in layer.weights:
-            for value in row:
-                number += 1
-                values[weight(number)] = value
-        if isinstance(layer.bias, tuple):
-            pairs = zip(layer.neurons, layer.bias, strict=True)
-            values.update({neuron_bias(n): b for n, b in pairs})
-        else:
-            values[shared_bias(index)] = layer.bias
-    for k, example in enumerate(spec.examples, start=1):
-        ex = example_suffix(k if several else 0)
-        values.update({target(n) + ex: v for n, v in example.targets})
-    values[LEARNING_RATE] = spec.learning_rate
-    return values
+# The generic symbols of the loss written for any output neuron k.
+GENERIC_OUT, GENERIC_TARGET, TOTAL_ERROR_LATEX = "out_{k}", "target_{k}", "E_{total}"
 
 
-def given_keys(spec: Spec) -> dict[str, str]:
-    """Each randomizable given value and its `[randomize]` key: w5 -> weights.w5,
-    b_h1 -> biases.b_h1, i1@2 -> inputs.i1, target_o1 -> targets.o1, eta -> learning_rate."""
-    keys = {}
-    for name in given_values(spec):
-        base = name.split("@")[0]
-        if base == LEARNING_RATE:
-            keys[name] = "learning_rate"
-        elif base.startswith("target_"):
-            keys[name] = "targets." + base.removeprefix("target_")
-        elif base in dict(spec.inputs):
-            keys[name] = "inputs." + base
-        elif re.fullmatch(r"w\d+", base):
-            keys[name] = "weights." + base
-        else:
-            keys[name] = "biases." + base
-    return keys
+# -- randomized exercises -----------------------------------------------------------------
+
+def randomize_key(ref: Ref) -> str:
+    """The `[randomize]` key that draws a given value: weights.w5, biases.b_h1, inputs.i1,
+    targets.o1, learning_rate."""
+    if ref.role == Role.RATE:
+        return "learning_rate"
+    group = {Role.WEIGHT: "weights", Role.BIAS: "biases", Role.INPUT: "inputs",
+             Role.TARGET: "targets"}[ref.role]
+    return f"{group}.{_unit(ref)}"
+
+
+# -- names as students write them ---------------------------------------------------------
+
+def aliases(ref: Ref) -> tuple[str, ...]:
+    """Other spellings of a quantity's name: dE/dw5 for dE_total/dw5; dE_total/dnet_o1,
+    dE/dnet_o1 and deltao1 for delta_o1."""
+    suffix = _example(ref)
+    found = []
+    if ref.role in (Role.LOCAL, Role.PATH, Role.GRADIENT) and ref.of is not None and (
+            ref.of.role == Role.ERROR and ref.of.unit is None and ref.wrt is not None):
+        found.append(f"dE/d{name(ref.wrt)}{suffix}")
+    if ref.role == Role.DELTA:
+        net = name(Ref(Role.NET, ref.unit))
+        found += [f"dE_total/d{net}{suffix}", f"dE/d{net}{suffix}",
+                  f"delta{_unit(ref)}{suffix}"]
+    return tuple(found)
+
+
+class NameMatcher:
+    """Finds canonical names (and their aliases) in formula text, longest first."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        """`names`: every accepted spelling -> its canonical name."""
+        self._names = dict(names)
+        spellings = sorted(self._names, key=len, reverse=True)
+        body = "|".join(re.escape(s) for s in spellings) or r"(?!x)x"
+        self._pattern = re.compile(rf"(?<![A-Za-z0-9_@/])(?:{body})(?![A-Za-z0-9_@])")
+
+    def substitute(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """The text with each name replaced by a placeholder `_q<i>`, and the names."""
+        found: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            canonical = self._names[match.group(0)]
+            if canonical not in found:
+                found.append(canonical)
+            return f" _q{found.index(canonical)} "
+
+        return self._pattern.sub(placeholder, text), tuple(found)
+
+
+class NameTable:
+    """The canonical names of one trace and every spelling that stands for one of them."""
+
+    def __init__(self, refs: Iterable[tuple[str, Ref]]) -> None:
+        """`refs`: (canonical name, reference) of every quantity, in trace order."""
+        pairs = list(refs)
+        self.canonical = tuple(text for text, _ in pairs)
+        known = set(self.canonical)
+        spellings = {text: text for text in self.canonical}
+        for text, ref in pairs:
+            for alias in aliases(ref):
+                if alias not in known:
+                    spellings.setdefault(alias, text)
+        self.spellings: Mapping[str, str] = spellings
+
+    @cached_property
+    def matcher(self) -> NameMatcher:
+        """Finds these names in formulas (one regular expression, built once)."""
+        return NameMatcher(self.spellings)
+
+    def resolve(self, written: str) -> str | None:
+        """The canonical name for a name as written (∂ for d, δ for delta, w5+ for
+        w5_new, spaces ignored), or None."""
+        text = written.strip().replace("∂", "d").replace("δ", "delta").replace(" ", "")
+        if text.endswith("+"):
+            text = text[:-1] + "_new"
+        return self.spellings.get(text)
+
+    def suggest(self, written: str) -> str:
+        """` (did you mean w5?)` for a near miss, or nothing."""
+        close = difflib.get_close_matches(written.strip(), self.canonical, n=1)
+        return f" (did you mean {close[0]}?)" if close else ""

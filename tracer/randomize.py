@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from difflib import get_close_matches
+from typing import NoReturn
+
+Fail = Callable[[str, str], NoReturn]  # (key path, message): reports a problem in the spec
+Number = Callable[[object, str], float]  # (raw value, key path): a checked number
 
 GROUPS = ("weights", "biases", "inputs", "targets", "learning_rate")
 MAX_DECIMALS = 9
@@ -44,7 +48,7 @@ class Rule:
         return (min(self.choices), max(self.choices)) if self.choices else (self.low, self.high)
 
 
-def parse_rules(table: Any, fail: Any, number: Any) -> tuple[Rule, ...]:
+def parse_rules(table: object, fail: Fail, number: Number) -> tuple[Rule, ...]:
     """Rules from the raw `[randomize]` table; `fail(key, message)` reports a problem and
     `number(value, key)` checks one number (both from the spec reader)."""
     if not isinstance(table, dict):
@@ -54,8 +58,6 @@ def parse_rules(table: Any, fail: Any, number: Any) -> tuple[Rule, ...]:
         path = f"randomize.{key}"
         group = key.split(".", 1)[0]
         if group not in GROUPS or (group == "learning_rate" and key != group):
-            from difflib import get_close_matches
-
             close = get_close_matches(key, GROUPS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             fail(path, f"unknown key{hint}; use one of {', '.join(GROUPS)} or e.g. weights.w5")
@@ -63,7 +65,7 @@ def parse_rules(table: Any, fail: Any, number: Any) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _rule(key: str, raw: Any, path: str, fail: Any, number: Any) -> Rule:
+def _rule(key: str, raw: object, path: str, fail: Fail, number: Number) -> Rule:
     if not isinstance(raw, dict):
         fail(path, "must be a table: { low = …, high = …, decimals = … } or { choices = […] }")
     unknown = [k for k in raw if k not in ("low", "high", "decimals", "choices")]

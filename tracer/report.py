@@ -1,19 +1,21 @@
 """Check reports as plain data: JSON, a text table for the grader, a CSV gradebook, and the
-view model of the Markdown feedback (rendered through templates by `render`)."""
+view model of the Markdown feedback (`sheets.FeedbackSheet`, rendered by the renderer,
+which never sees the checker)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from .check import Report
-from .document import Step, derivation_steps
+from .check import Report, Status
+from .document import derivation_steps
 from .escape import markdown_text, spreadsheet_safe
-from .evaluate import Trace
+from .evaluation import Trace
+from .misconceptions import CATALOGUE
 from .numbers import format_value
+from .sheets import FeedbackLine, FeedbackSheet
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -50,33 +52,24 @@ def report_text(report: Report, digits: int) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-@dataclass(frozen=True)
-class Feedback:
-    """One line of the Markdown feedback: escaped text, numbers formatted, LaTeX steps."""
-
-    line: int
-    name: str
-    status: str
-    given: str
-    expected: str
-    formula: str
-    diagnosis: str
-    reason: str
-    step: Step | None  # the right derivation, for a line that is not correct
-
-
-def feedback(report: Report, trace: Trace, descriptions: Mapping[str, str]) -> list[Feedback]:
+def feedback_sheet(report: Report, trace: Trace) -> FeedbackSheet:
+    """The Markdown feedback on one sheet: every line, and the right step where it is not
+    correct."""
     digits = trace.symbolic.spec.digits
-    steps = derivation_steps(trace, [r.name for r in report.results if r.status != "correct"],
-                             "md")
-    return [
-        Feedback(r.line, markdown_text(r.name), r.status, _number(r.given, digits),
-                 _number(r.expected, digits), r.formula or "",
-                 markdown_text(f"{r.diagnosis}: {descriptions[r.diagnosis]}" if r.diagnosis
-                               else ""),
-                 markdown_text(r.reason), steps.get(r.name) if r.status != "correct" else None)
-        for r in report.results
-    ]
+    descriptions = {m.id: m.description for m in CATALOGUE}
+    wrong = [r.name for r in report.results if r.status != Status.CORRECT]
+    steps = derivation_steps(trace, wrong, "md")
+    lines = tuple(
+        FeedbackLine(r.line, markdown_text(r.name), str(r.status), _number(r.given, digits),
+                     _number(r.expected, digits), str(r.formula or ""),
+                     markdown_text(f"{r.diagnosis}: {descriptions[r.diagnosis]}"
+                                   if r.diagnosis else ""),
+                     markdown_text(r.reason),
+                     steps.get(r.name) if r.status != Status.CORRECT else None)
+        for r in report.results)
+    counts = tuple((str(status), n) for status, n in report.counts.items() if n)
+    return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
+                         counts, lines)
 
 
 def gradebook_csv(reports: Sequence[tuple[str, Report]], names: Sequence[str]) -> str:

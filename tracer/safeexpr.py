@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 MAX_LENGTH = 1000  # characters in one formula
 MAX_NODES = 400
@@ -60,36 +60,20 @@ def parse_number(text: str) -> float | None:
     if not NUMBER.fullmatch(text):
         return None
     value = float(text)
-    if not math.isfinite(value) or (value == 0 and re.search(r"[1-9]", text.split("e")[0]
-                                                                .split("E")[0])):
+    mantissa = re.split("[eE]", text)[0]
+    if not math.isfinite(value) or (value == 0 and re.search(r"[1-9]", mantissa)):
         return None  # 1e-400 would silently be 0
     return value
 
 
-class NameMatcher:
-    """Finds canonical names (and their aliases) in formula text, longest first."""
-
-    def __init__(self, names: Mapping[str, str]) -> None:
-        """`names`: every accepted spelling -> its canonical name."""
-        self._names = dict(names)
-        spellings = sorted(self._names, key=len, reverse=True)
-        body = "|".join(re.escape(s) for s in spellings) or r"(?!x)x"
-        self._pattern = re.compile(rf"(?<![A-Za-z0-9_@/])(?:{body})(?![A-Za-z0-9_@])")
+class Names(Protocol):
+    """Finds quantity names in formula text (`names.NameMatcher`)."""
 
     def substitute(self, text: str) -> tuple[str, tuple[str, ...]]:
         """The text with each name replaced by a placeholder `_q<i>`, and the names."""
-        found: list[str] = []
-
-        def placeholder(match: re.Match[str]) -> str:
-            canonical = self._names[match.group(0)]
-            if canonical not in found:
-                found.append(canonical)
-            return f" _q{found.index(canonical)} "
-
-        return self._pattern.sub(placeholder, text), tuple(found)
 
 
-def parse_formula(text: str, matcher: NameMatcher) -> Formula:
+def parse_formula(text: str, matcher: Names) -> Formula:
     """Check `text` and return its Formula; FormulaError says what is not acceptable."""
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"longer than {MAX_LENGTH} characters")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .examples import example_spec
-from .render import render_files, write_files
-from .trace import build_trace
-from .train import train
+from .files import write_files
+from .network import build_trace
+from .renderer import render_files
+from .training import train
 
 # (example, format): each becomes output/<example>.<format>
 SHOWCASE = (

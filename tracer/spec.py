@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from . import names
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
-from .names import given_keys
+from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
 from .randomize import Rule, parse_rules, targets_of
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
@@ -56,13 +57,10 @@ class LayerSpec:
     def size(self) -> int:
         return len(self.weights)
 
-    def neuron(self, index: int) -> str:
-        """Canonical neuron name, 1-based: h1, o2."""
-        return f"{self.name}{index}"
-
     @cached_property
     def neurons(self) -> tuple[str, ...]:
-        return tuple(self.neuron(j) for j in range(1, self.size + 1))
+        """Neuron names in order: h1, h2."""
+        return tuple(names.neuron(self.name, j) for j in range(1, self.size + 1))
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,82 @@ class Spec:
     @property
     def targets(self) -> tuple[tuple[str, float], ...]:
         return self.examples[0].targets
+
+    # -- the parameter index: every input, neuron, weight and bias as a typed unit --------
+    @cached_property
+    def input_units(self) -> tuple[Input, ...]:
+        return tuple(Input(i, name) for i, (name, _) in enumerate(self.inputs, start=1))
+
+    @cached_property
+    def neuron_units(self) -> tuple[tuple[Neuron, ...], ...]:
+        """Per layer, its neurons."""
+        return tuple(tuple(Neuron(index, j, name) for j, name in enumerate(layer.neurons, 1))
+                     for index, layer in enumerate(self.layers, start=1))
+
+    @cached_property
+    def weight_units(self) -> tuple[tuple[tuple[Weight, ...], ...], ...]:
+        """Per layer, per neuron, per input: the weights, numbered as in the post (layer by
+        layer, neuron by neuron, input by input). The only place weights are numbered."""
+        layers, number = [], 0
+        sources: tuple[Input | Neuron, ...] = self.input_units
+        for neurons in self.neuron_units:
+            rows = []
+            for target in neurons:
+                rows.append(tuple(Weight(number + i, source, target)
+                                  for i, source in enumerate(sources, start=1)))
+                number += len(sources)
+            layers.append(tuple(rows))
+            sources = neurons
+        return tuple(layers)
+
+    @cached_property
+    def bias_units(self) -> tuple[tuple[Bias, ...], ...]:
+        """Per layer, the bias of each neuron (the same one where the layer shares it)."""
+        return tuple(
+            tuple(Bias(index, n) for n in neurons) if isinstance(layer.bias, tuple)
+            else (Bias(index),) * len(neurons)
+            for index, (layer, neurons) in enumerate(
+                zip(self.layers, self.neuron_units, strict=True), start=1))
+
+    @cached_property
+    def givens(self) -> tuple[tuple[Ref, float], ...]:
+        """Every given value with its reference, in trace order: each example's inputs, each
+        layer's weights then biases, each example's targets, the learning rate."""
+        several = len(self.examples) > 1
+        numbered = list(enumerate(self.examples, start=1)) if several else [(0, self.examples[0])]
+        givens: list[tuple[Ref, float]] = []
+        for k, example in numbered:
+            givens += [(Ref(Role.INPUT, unit, example=k), value) for unit, (_, value)
+                       in zip(self.input_units, example.inputs, strict=True)]
+        for layer, weights, biases in zip(self.layers, self.weight_units, self.bias_units,
+                                          strict=True):
+            for units, values in zip(weights, layer.weights, strict=True):
+                givens += [(Ref(Role.WEIGHT, w), v) for w, v in zip(units, values, strict=True)]
+            values = layer.bias if isinstance(layer.bias, tuple) else (layer.bias,)
+            givens += [(Ref(Role.BIAS, b), v) for b, v in zip(dict.fromkeys(biases), values,
+                                                              strict=True)]
+        for k, example in numbered:
+            targets = dict(example.targets)
+            givens += [(Ref(Role.TARGET, n, example=k), targets[n.name])
+                       for n in self.neuron_units[-1]]
+        givens.append((RATE, self.learning_rate))
+        return tuple(givens)
+
+    def randomizable(self) -> dict[str, str]:
+        """Each given value's name and the `[randomize]` key that draws it (w5 ->
+        weights.w5, i1@2 -> inputs.i1, target_o1 -> targets.o1, eta -> learning_rate).
+
+        Values are drawn in this order; targets come in the order the spec lists them, as
+        they always have, so that a spec and a seed keep giving the same variants.
+        """
+        outputs = {n.name: n for n in self.neuron_units[-1]}
+        several = len(self.examples) > 1
+        targets = [Ref(Role.TARGET, outputs[name], example=k if several else 0)
+                   for k, example in enumerate(self.examples, start=1)
+                   for name, _ in example.targets]
+        refs = [ref for ref, _ in self.givens if ref.role not in (Role.TARGET, Role.RATE)]
+        return {names.name(ref): names.randomize_key(Ref(ref.role, ref.unit))
+                for ref in [*refs, *targets, RATE]}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
@@ -214,7 +288,7 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
 
 def _check_rules(spec: Spec, read: _Reader) -> None:
     """Every rule draws some value of this network, within the values' allowed ranges."""
-    keys = given_keys(spec)
+    keys = spec.randomizable()
     for rule in spec.randomize:
         path = f"randomize.{rule.key}"
         drawn = targets_of(rule, keys)
@@ -266,8 +340,9 @@ def _check_names(spec: Spec, read: _Reader) -> None:
     """Layer and input names must give distinct neuron names that are not quantity names."""
     seen: dict[str, str] = {}
     for name, _ in spec.inputs:
-        if _clashes_with_quantity(name):
-            read.fail(f"inputs.{name}", "clashes with a quantity name (w1, b1, eta, net_..., ...)")
+        clash = names.reserved(name)
+        if clash:
+            read.fail(f"inputs.{name}", clash)
         seen[name] = f"inputs.{name}"
     for index, layer in enumerate(spec.layers, start=1):
         if not IDENTIFIER.fullmatch(layer.name) or layer.name[-1].isdigit():
@@ -278,13 +353,6 @@ def _check_names(spec: Spec, read: _Reader) -> None:
                 read.fail(f"layers[{index}].name",
                           f"neuron name {neuron} is already used by {seen[neuron]}")
             seen[neuron] = f"layers[{index}]"
-
-
-QUANTITY_NAME = re.compile(r"^(w\d+|b\d+|b_.*|eta|(net|out|E|target|delta)_.*|E|d.*/.*)$")
-
-
-def _clashes_with_quantity(name: str) -> bool:
-    return bool(QUANTITY_NAME.fullmatch(name))
 
 
 def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
@@ -298,7 +366,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, key: str, message: str) -> None:
+    def fail(self, key: str, message: str) -> NoReturn:
         raise SpecError(message, source=self.source, key=key)
 
     def known_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
@@ -377,7 +445,7 @@ class _Reader:
         if len(value) > MAX_ASK:
             self.fail(key, f"has more than {MAX_ASK} names")
         for index, name in enumerate(value, start=1):
-            if not re.fullmatch(r"[A-Za-z0-9_/@]{1,80}", name):
+            if not names.could_be_name(name):
                 self.fail(f"{key}[{index}]", f"{name[:30]!r} is not a quantity name")
         return tuple(value)
 

@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from . import names
+from .codegen import compile_loop
 from .errors import NumericError
-from .evaluate import (
-    Trace,
-    compile_loop,
-    evaluate,
-    given_names,
-    given_vector,
-    initial_error,
-)
-from .trace import Kind, SymbolicTrace
+from .evaluation import Trace, evaluate, evaluate_vector, given_vector, initial_error
+from .graph import Graph
+from .quantities import PARAMETER_ROLES, TOTAL_ERROR, Ref, Role
 
 Progress = Callable[[int, int], None]  # (updates done, updates in all)
 CHUNK = 2000  # updates between progress reports
@@ -42,33 +36,39 @@ class TrainingRun:
     @classmethod
     def one_step(cls, trace: Trace) -> TrainingRun:
         """A single evaluated step seen as a run of one update."""
-        initial = {name: trace[name] for name in given_names(trace.symbolic)}
-        errors = (initial_error(trace), trace[names.after(names.TOTAL_ERROR)])
+        graph = trace.symbolic
+        initial = {term.name: trace.value(term) for term in graph.givens}
+        errors = (initial_error(trace), trace.value(graph.only(_ERROR_AFTER)))
         return cls(errors, trace, {1: trace}, initial)
 
 
-def _feedback(symbolic: SymbolicTrace) -> tuple[tuple[str, str], ...]:
-    """(parameter, its updated name) for every parameter the step updates."""
-    return tuple(
-        (term.name, names.updated(term.name))
-        for term in symbolic
-        if term.kind in (Kind.WEIGHT, Kind.BIAS) and names.updated(term.name) in symbolic
-    )
+_ERROR_AFTER = Ref(Role.ERROR, after=True)
 
 
-def train(symbolic: SymbolicTrace, iterations: int, values: Mapping[str, float] | None = None,
+def feedback(graph: Graph) -> tuple[tuple[int, int], ...]:
+    """(parameter, its final update) positions for every parameter the step updates."""
+    pairs = []
+    for term in graph.givens:
+        update = graph.find(Ref(Role.UPDATE, term.ref.unit))
+        if term.role in PARAMETER_ROLES and update is not None:
+            pairs.append((term.id, update.id))
+    return tuple(pairs)
+
+
+def train(symbolic: Graph, iterations: int, values: Mapping[str, float] | None = None,
           keep: Iterable[int] = (), progress: Progress | None = None) -> TrainingRun:
     """Apply `iterations` updates; keep the full trace of the updates numbered in `keep`."""
     marks = sorted({*keep, iterations})
     if iterations < 1 or marks[0] < 1 or marks[-1] > iterations:
         raise ValueError("updates are numbered from 1 to the number of iterations")
-    feedback = _feedback(symbolic)
-    loop = compile_loop(symbolic, feedback)
-    before_each = names.TOTAL_ERROR in symbolic  # else the loop records the error after each
+    pairs = feedback(symbolic)
+    total = symbolic.find(TOTAL_ERROR)  # online mode has none: record the error after
+    recorded = total if total is not None else symbolic.only(_ERROR_AFTER)
+    loop = compile_loop(symbolic, pairs, recorded.id)
     vector = given_vector(symbolic, values)
-    initial = dict(zip(given_names(symbolic), vector, strict=True))
+    initial = {term.name: vector[term.id] for term in symbolic.givens}
     errors: list[float] = []
-    if not before_each:  # the error before the first update comes first
+    if total is None:  # the error before the first update comes first
         errors.append(initial_error(evaluate(symbolic, values)))
     kept: dict[int, Trace] = {}
     done = 0
@@ -83,19 +83,19 @@ def train(symbolic: SymbolicTrace, iterations: int, values: Mapping[str, float] 
             done += count
             if progress:
                 progress(done, iterations)
-        step = evaluate(symbolic, dict(zip(given_names(symbolic), vector, strict=True)))
-        errors.append(step[names.TOTAL_ERROR if before_each else names.after(names.TOTAL_ERROR)])
+        step = evaluate_vector(symbolic, vector)
+        errors.append(step.value(recorded))
         kept[mark] = step
-        vector = [step[following] for following in _next_values(symbolic, feedback)]
+        vector = _next_values(step, pairs)
         done = mark
-    if before_each:
-        errors.append(kept[iterations][names.after(names.TOTAL_ERROR)])
+    if total is not None:
+        errors.append(kept[iterations].value(symbolic.only(_ERROR_AFTER)))
     if progress:
         progress(iterations, iterations)
     return TrainingRun(tuple(errors), kept[iterations], kept, initial)
 
 
-def _next_values(symbolic: SymbolicTrace, feedback: tuple[tuple[str, str], ...]) -> list[str]:
-    """For every given value, the name of its value for the next update."""
-    updated = dict(feedback)
-    return [updated.get(name, name) for name in given_names(symbolic)]
+def _next_values(step: Trace, pairs: tuple[tuple[int, int], ...]) -> list[float]:
+    """The given values of the next update: each parameter's update, the rest unchanged."""
+    following = dict(pairs)
+    return [step.values[following.get(term.id, term.id)] for term in step.symbolic.givens]

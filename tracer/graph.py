@@ -1,0 +1,191 @@
+"""The trace as a typed graph: one frozen `Term` per quantity, in the order it is computed.
+
+A term knows its parents (the terms its formula uses, found when it is recorded), its role
+and typed reference (`quantities.Ref`), what it is a derivative of and with respect to (other
+terms), and its formula as a sympy expression over the parents' symbols. Builders (the
+network in `network.py`) record terms; evaluation, documents, focus, keys and checking read
+these fields. Numbers are attached by `evaluation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import sympy as sp
+
+from .quantities import Neuron, Ref, Role, Stage
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A local derivative's origin: d(of)/d(wrt), taken with sympy.diff."""
+
+    of: sp.Expr
+    wrt: sp.Symbol
+
+
+@dataclass(frozen=True)
+class Term:
+    """One quantity of the trace. `formula` is None for given values."""
+
+    id: int  # its position in the trace
+    ref: Ref
+    name: str  # canonical (names.name(ref)); sheets, JSON and `ask` lists use it
+    latex: str
+    symbol: sp.Symbol  # stands for the term in other terms' formulas
+    stage: Stage
+    layer: int = 0  # the 1-based layer whose part of the derivation it is; 0 for none
+    neuron: Neuron | None = None  # the neuron whose part it is, if one
+    formula: sp.Expr | None = None
+    parents: tuple[int, ...] = ()  # the terms the formula uses, in trace order
+    of: int | None = None  # a derivative's numerator; δ's error; an update's parameter
+    wrt: int | None = None  # a derivative's (or δ's) denominator
+    chain: tuple[int, ...] = ()  # the chain-rule factors this term's product stands for
+    derivation: Derivation | None = None
+    simplified: sp.Expr | None = None  # a shorter equal form, shown by documents
+    note: str = ""  # a documented choice or assumption behind the formula
+    numeric: sp.Expr | None = None  # an equal form that is stable in floats; evaluation only
+
+    @property
+    def role(self) -> Role:
+        return self.ref.role
+
+    @property
+    def example(self) -> int:
+        return self.ref.example
+
+    @property
+    def given(self) -> bool:
+        return self.formula is None
+
+    @property
+    def evaluated(self) -> sp.Expr | None:
+        """The expression the numbers are computed from."""
+        return self.numeric if self.numeric is not None else self.formula
+
+
+def symbols_in(expr: sp.Expr) -> Iterator[sp.Symbol]:
+    """The symbols of an expression (a plain walk: `free_symbols` builds a set per node,
+    three times slower over a large trace)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.is_Symbol:
+            yield node
+        else:
+            stack.extend(node.args)
+
+
+def parents_of(expr: sp.Expr | None, ids: Mapping[sp.Symbol, int]) -> tuple[int, ...]:
+    """The ids of the terms `expr` uses, in trace order (symbols of no term are constants)."""
+    if expr is None:
+        return ()
+    return tuple(sorted({ids[s] for s in symbols_in(expr) if s in ids}))
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """The recorded step of one structure; hashed by identity (compiled code is cached).
+
+    `values` are the given values the builder was given, in the order of the given terms.
+    """
+
+    spec: Spec
+    terms: tuple[Term, ...]
+    values: tuple[float, ...]
+    _index: Mapping[str, int] = field(repr=False)
+    _symbols: Mapping[sp.Symbol, int] = field(repr=False)
+
+    @classmethod
+    def of(cls, spec: Spec, terms: Iterable[Term], values: Iterable[float]) -> Graph:
+        recorded = tuple(terms)
+        return cls(spec, recorded, tuple(values), {t.name: t.id for t in recorded},
+                   {t.symbol: t.id for t in recorded})
+
+    def __getitem__(self, name: str) -> Term:
+        return self.terms[self._index[name]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[Term]:
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def position(self, name: str) -> int:
+        return self._index[name]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(term.name for term in self.terms)
+
+    @cached_property
+    def givens(self) -> tuple[Term, ...]:
+        return tuple(term for term in self.terms if term.formula is None)
+
+    @cached_property
+    def _refs(self) -> dict[Ref, int]:
+        return {term.ref: term.id for term in self.terms}
+
+    def find(self, ref: Ref) -> Term | None:
+        """The term of a reference, or None where this trace has no such quantity."""
+        position = self._refs.get(ref)
+        return None if position is None else self.terms[position]
+
+    def only(self, ref: Ref) -> Term:
+        """The term of a reference that every trace of this kind has."""
+        term = self.find(ref)
+        if term is None:
+            raise KeyError(ref)
+        return term
+
+    @property
+    def symbol_ids(self) -> Mapping[sp.Symbol, int]:
+        """Each term's symbol and its position (shared with variants)."""
+        return self._symbols
+
+    # -- walks --------------------------------------------------------------------------
+    def ancestors(self, ids: Iterable[int]) -> frozenset[int]:
+        """`ids` and every term they depend on, transitively."""
+        seen = set(ids)
+        stack = list(seen)
+        while stack:
+            for parent in self.terms[stack.pop()].parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return frozenset(seen)
+
+    def descendants(self, ids: Iterable[int], within: frozenset[int] | None = None
+                    ) -> frozenset[int]:
+        """`ids` and every term that depends on one of them; with `within` (a set closed
+        under `ancestors`, such as one term's ancestors), only those among it, found
+        without visiting the rest. Terms are in topological order: one pass finds them."""
+        reached = set(ids)
+        if not reached:
+            return frozenset()
+        first = min(reached)
+        candidates = sorted(within) if within is not None else range(first, len(self.terms))
+        for position in candidates:
+            if position > first and position not in reached and any(
+                    p in reached for p in self.terms[position].parents):
+                reached.add(position)
+        return frozenset(reached if within is None else reached & within)
+
+    # -- variants -----------------------------------------------------------------------
+    def with_formulas(self, changes: Mapping[int, sp.Expr]) -> Graph:
+        """The graph with some formulas replaced (their stable and simplified forms dropped,
+        their parents found anew); every other term is shared."""
+        if not changes:
+            return self
+        ids = self.symbol_ids
+        terms = tuple(
+            replace(t, formula=changes[t.id], numeric=None, simplified=None,
+                    parents=parents_of(changes[t.id], ids)) if t.id in changes else t
+            for t in self.terms)
+        return Graph(self.spec, terms, self.values, self._index, self._symbols)

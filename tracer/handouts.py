@@ -1,0 +1,68 @@
+"""The files of `tracer keys`, put together in memory before anything is written: per
+variant its question sheet, its key (the full derivation), its plain spec and a blank answer
+sheet; then the booklet and the manifest. The manifest names the files as they are written
+(PDFs for `-f pdf`), built from the same records, never patched as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .document import ESCAPES
+from .graph import Graph
+from .keys import Manifest, Variant, asked, blank_sheet, variant_files, variant_toml
+from .pdf import compile_pdf
+from .renderer import (
+    Environment,
+    document,
+    environment,
+    render,
+    render_booklet,
+    render_question,
+)
+from .sheets import booklet as make_booklet
+from .sheets import question_sheet
+
+
+def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
+              booklet: bool = False, env: Environment | None = None
+              ) -> dict[str, str | bytes]:
+    """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf)."""
+    spec = graph.spec
+    source = "tex" if fmt == "pdf" else fmt  # a PDF is compiled from the LaTeX
+    wanted = asked(graph)
+    env = env or environment()
+    files: dict[str, str | bytes] = {}
+    listed: dict[str, dict[str, str]] = {}
+    for variant in variants:
+        named = listed[variant.file_id] = variant_files(variant, fmt)
+        sheet = question_sheet(variant.trace, source, wanted, _who(variant))
+        files[named["question"]] = _compiled(render_question(sheet, source, env), fmt)
+        files[named["key"]] = _compiled(render(variant.trace, source, env), fmt)
+        files[named["spec"]] = variant_toml(spec, variant)
+        files[named["answers"]] = blank_sheet(spec, variant, wanted)
+    if booklet:
+        files[f"booklet.{fmt}"] = _compiled(_booklet(variants, source, env), fmt)
+    manifest = Manifest(spec.title, spec.source, seed, fmt, tuple(variants), listed)
+    files["manifest.json"] = manifest.json()
+    files["manifest.csv"] = manifest.csv()
+    return files
+
+
+def _who(variant: Variant) -> str:
+    """The student as a sheet names them: `Ada Lovelace (s001)`; empty for a variant."""
+    if variant.student is None:
+        return ""
+    return " ".join(part for part in (variant.student.name, f"({variant.student.id})") if part)
+
+
+def _compiled(text: str, fmt: str) -> str | bytes:
+    return compile_pdf(text) if fmt == "pdf" else text
+
+
+def _booklet(variants: Sequence[Variant], fmt: str, env: Environment) -> str:
+    """Every key in one document, each part labelled with its variant and student."""
+    escape = ESCAPES[fmt]
+    documents = [document(v.trace, fmt) for v in variants]
+    labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
+    return render_booklet(make_booklet(documents, labels), fmt, env)

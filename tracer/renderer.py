@@ -1,0 +1,192 @@
+"""Rendering through jinja2: the only module that imports it.
+
+Each template gets one typed view model: `worked.*.j2` a `Document` (`doc`), `question.*.j2`
+a `QuestionSheet` (`sheet`), `check.md.j2` a `FeedbackSheet` (`feedback`), `booklet.*.j2` a
+`Booklet` (`booklet`, with its cover as `doc`). Template search path (as in mkdocs): a user
+folder first, then the built-in templates, which stay reachable under the `builtin/` prefix
+so an override can `{% extends %}` them. Notebooks show a trace through this module too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import jinja2
+import jinja2.sandbox
+
+from . import diagram
+from .document import Document, build_document, derivation_steps, json_document
+from .errors import OutputError, TracerError
+from .evaluation import Trace, register_display
+from .files import write_files
+from .pdf import compile_pdf
+from .sheets import Booklet, FeedbackSheet, QuestionSheet
+from .training import TrainingRun
+
+Environment = jinja2.Environment  # for callers that pass one along without importing jinja2
+FORMATS = ("md", "tex", "json", "pdf")
+TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
+Context = Document | QuestionSheet | FeedbackSheet | Booklet
+
+
+def builtin_templates() -> Path:
+    """The packaged templates (wheel), or the repository's `templates/` (source checkout)."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).parent.parent / "templates"
+
+
+def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """One jinja2 environment: strict about undefined names, no HTML autoescape (the view
+    model is escaped for its format already). A user's folder comes first in the search path;
+    the built-ins stay reachable as `builtin/<name>` so an override can extend them. User
+    templates run sandboxed: they cannot reach Python internals through the context."""
+    builtin = str(builtin_templates())
+    for folder in user_dirs:
+        if not folder.is_dir():
+            raise TracerError("is not a folder of templates", source=str(folder),
+                              key="--templates")
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in user_dirs] + [builtin]),
+        jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
+    ])
+    kind = jinja2.sandbox.SandboxedEnvironment if user_dirs else jinja2.Environment
+    return kind(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template_render(env: jinja2.Environment | None, name: str, **context: Context) -> str:
+    """Render one template; a broken or missing template is one line naming file and line."""
+    try:
+        return (env or environment()).get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name or name}:{exc.lineno}"
+        raise TracerError(f"template error: {exc.message}", source=where) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TracerError(f"template not found: {exc.message}", source=name) from None
+    except jinja2.TemplateError as exc:
+        raise TracerError(f"template error: {exc.message}", source=name) from None
+
+
+def export_templates(folder: Path) -> list[Path]:
+    """Copy the built-in templates into `folder` for editing; never overwrite a file."""
+    sources = sorted(builtin_templates().glob("*.j2"))
+    clashes = [p.name for p in sources if (folder / p.name).exists()]
+    if clashes:
+        raise OutputError(f"{clashes[0]} exists already; not overwriting it",
+                          source=str(folder))
+    return write_files(folder, {p.name: p.read_text(encoding="utf-8") for p in sources})
+
+
+def _format(fmt: str, allowed: Sequence[str], what: str) -> str:
+    if fmt not in allowed:
+        raise TracerError(f"unknown format {fmt!r} for {what} (one of: {', '.join(allowed)})")
+    return fmt
+
+
+def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
+           every: int = 0, figures: Mapping[str, str] | None = None,
+           focus_on: Sequence[str] = ()) -> str:
+    """The worked example (one step, or a training run) as text in `fmt` (md, tex or json).
+
+    LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
+    (see `render_files`, which writes them).
+    """
+    if fmt == "json":
+        return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
+    return render_document(document(source, fmt, every, figures, focus_on), fmt, env)
+
+
+def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
+             figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = ()
+             ) -> Document:
+    """The view model of a worked example in `fmt` (md or tex); LaTeX with its TikZ figures
+    unless `figures` says otherwise."""
+    _format(fmt, FORMATS[:2], "a worked example")
+    if fmt == "tex" and figures is None and not focus_on:
+        figures = {key: code for key, (_, code) in _figures(source).items()}
+    return build_document(source, fmt, every, figures, focus_on)
+
+
+def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None) -> str:
+    return _template_render(env, TEMPLATE_NAMES[fmt], doc=doc)
+
+
+def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | None = None
+                    ) -> str:
+    """The question sheet of an exercise: the network, the given values, what to compute."""
+    return _template_render(env, f"question.{_format(fmt, ('md', 'tex'), 'a question sheet')}"
+                            ".j2", sheet=sheet)
+
+
+def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None) -> str:
+    """The Markdown feedback on a checked answer sheet."""
+    return _template_render(env, "check.md.j2", feedback=sheet)
+
+
+def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = None) -> str:
+    """Several answer keys in one document."""
+    name = f"booklet.{_format(fmt, ('md', 'tex'), 'a booklet')}.j2"
+    return _template_render(env, name, booklet=booklet, doc=booklet.cover)
+
+
+def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
+    """Each figure of a document as (SVG, TikZ): the network, the chain-rule paths of the
+    first weight into the output layer and into the first hidden layer, the error curve."""
+    run = source if isinstance(source, TrainingRun) else None
+    trace = run.kept[min(run.kept)] if run else source
+    assert isinstance(trace, Trace)
+    weights = trace.symbolic.spec.weight_units
+    layouts = {"network": diagram.layout(trace),
+               "output_path": diagram.layout(trace, weights[-1][0][0])}
+    if len(weights) > 1:
+        layouts["hidden_path"] = diagram.layout(trace, weights[0][0][0])
+    figures = {key: (diagram.svg(shape), diagram.tikz(shape)) for key, shape in layouts.items()}
+    if run is not None and run.iterations > 1:
+        figures["errors"] = (diagram.error_svg(run.errors), diagram.error_tikz(run.errors))
+    return figures
+
+
+def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
+                 env: jinja2.Environment | None = None, every: int = 0,
+                 focus_on: Sequence[str] = ()) -> dict[str, str | bytes]:
+    """The document and its companion files, by file name: Markdown comes with its SVG
+    figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside.
+    A focused document has no figures (it is for networks too large to draw)."""
+    if fmt == "pdf":
+        return {f"{stem}.pdf": render_pdf(source, env, every, focus_on)}
+    if fmt != "md" or focus_on:
+        return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on)}
+    figures = _figures(source)
+    links = {key: f"{stem}.{key.replace('_', '-')}.svg" for key in figures}
+    files: dict[str, str | bytes] = {f"{stem}.md": render(source, fmt, env, every, links)}
+    files.update({links[key]: picture for key, (picture, _) in figures.items()})
+    return files
+
+
+def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = None,
+               every: int = 0, focus_on: Sequence[str] = ()) -> bytes:
+    """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
+    read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
+    return compile_pdf(render(source, "tex", env, every, focus_on=focus_on))
+
+
+def notebook_latex(trace: Trace) -> str:
+    """Every step as display math (notebooks typeset math, not LaTeX text)."""
+    steps = derivation_steps(trace, trace.names, "tex").values()
+    rows = [" = ".join([step.lhs, *step.forms, step.value]) for step in steps]
+    return "$$\\begin{aligned}" + " \\\\ ".join(f"&{row}" for row in rows) + (
+        "\\end{aligned}$$")
+
+
+register_display("markdown", lambda trace: render(trace, "md"))
+register_display("latex", notebook_latex)
