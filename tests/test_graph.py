@@ -93,7 +93,7 @@ def _ancestors(graph: Graph, position: int, seen: set[int]) -> set[int]:
     """Everything a term depends on, read from sympy's free symbols, recursively."""
     formula = graph.terms[position].evaluated
     for symbol in set() if formula is None else formula.free_symbols:
-        parent = graph.symbol_ids.get(symbol)
+        parent = graph.ids.get(symbol.name)
         if parent is not None and parent not in seen:
             seen.add(parent)
             _ancestors(graph, parent, seen)
@@ -120,10 +120,10 @@ def test_walks_agree_with_a_recursive_reading(name: str, rng: random.Random) -> 
 @given(networks(max_examples=2))
 def test_parents_of_random_networks(spec: tracer.Spec) -> None:
     graph = tracer.build_trace(spec)
-    ids = graph.symbol_ids
+    ids = graph.ids
     for term in graph:
         used = set() if term.formula is None else term.formula.free_symbols
-        assert set(term.parents) >= {ids[s] for s in used if s in ids}
+        assert set(term.parents) >= {ids[s.name] for s in used if s.name in ids}
 
 
 def test_the_post_numbering_of_weights() -> None:

@@ -22,7 +22,7 @@ from .graph import Graph
 from .memo import per_trace
 from .numbers import round_decimal
 
-Ids = Mapping[sp.Symbol, int]
+Ids = Mapping[str, int]  # term position by symbol name
 
 
 class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
@@ -33,7 +33,7 @@ class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
         self._ids = ids
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return f"v{self._ids[expr]}"
+        return f"v{self._ids[expr.name]}"
 
 
 _FUNCTIONS = {sp.exp: "math.exp", sp.log: "math.log", sp.tanh: "math.tanh"}
@@ -47,7 +47,7 @@ def _code(expr: sp.Expr, ids: Ids, slow: _CodePrinter) -> str:
     printer (20× slower: it sorts every sum)."""
     kind = type(expr)
     if kind is sp.Symbol:
-        return f"v{ids[expr]}"
+        return f"v{ids[expr.name]}"
     if kind is sp.Mul:
         return _product_code(expr, ids, slow)
     if kind is sp.Add:
@@ -118,7 +118,7 @@ class Emitter:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.rounded = graph.spec.carry == "rounded"
-        self._printer = _CodePrinter(graph.symbol_ids)
+        self._printer = _CodePrinter(graph.ids)
 
     @staticmethod
     def var(position: int) -> str:
@@ -128,7 +128,7 @@ class Emitter:
         """The expression computing term `position` from its parents' variables."""
         expr = self.graph.terms[position].evaluated
         assert expr is not None, "given values are loaded, not computed"
-        code = _code(expr, self.graph.symbol_ids, self._printer)
+        code = _code(expr, self.graph.ids, self._printer)
         return f"_round({code})" if self.rounded else code
 
     def store(self, position: int) -> str:

@@ -194,7 +194,7 @@ def _static_step(graph: Graph, position: int) -> _StaticStep:
     forms.append(mathfmt.latex(term.formula, symbols))
     simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
     return _StaticStep(term.latex, tuple(forms), simplified,
-                       mathfmt.slotted_latex(term.formula, graph.symbol_ids))
+                       mathfmt.slotted_latex(term.formula, graph.ids))
 
 
 @per_trace
@@ -240,9 +240,9 @@ class _Context:
 
     def holds(self, expr: sp.Expr, term: Term) -> bool:
         """Whether `expr` evaluates to the term's value here (a guard for simplified forms)."""
-        ids = self.trace.symbolic.symbol_ids
-        values = {s: sp.Float(repr(self.trace.values[ids[s]]), 20) for s in expr.free_symbols
-                  if s in ids}
+        ids = self.trace.symbolic.ids
+        values = {s: sp.Float(repr(self.trace.values[ids[s.name]]), 20)
+                  for s in expr.free_symbols if s.name in ids}
         number = complex(expr.xreplace(values).evalf(20))
         expected = self.trace.value(term)
         return abs(number - expected) <= 1e-9 * max(1.0, abs(expected))

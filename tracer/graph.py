@@ -15,6 +15,7 @@ from functools import cached_property
 
 import sympy as sp
 
+from . import names
 from .quantities import Neuron, Ref, Role, Stage
 from .spec import Spec
 
@@ -27,14 +28,13 @@ class Derivation:
     wrt: sp.Symbol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third faster to make (24,000 a trace)
 class Term:
     """One quantity of the trace. `formula` is None for given values."""
 
     id: int  # its position in the trace
     ref: Ref
     name: str  # canonical (names.name(ref)); sheets, JSON and `ask` lists use it
-    latex: str
     symbol: sp.Symbol  # stands for the term in other terms' formulas
     stage: Stage
     layer: int = 0  # the 1-based layer whose part of the derivation it is; 0 for none
@@ -54,6 +54,12 @@ class Term:
         return self.ref.role
 
     @property
+    def latex(self) -> str:
+        """The LaTeX symbol: made when asked for, as most traces are only evaluated
+        (a fifth of the time it takes to record a trace went to making them all)."""
+        return names.latex(self.ref)
+
+    @property
     def example(self) -> int:
         return self.ref.example
 
@@ -67,23 +73,28 @@ class Term:
         return self.numeric if self.numeric is not None else self.formula
 
 
-def symbols_in(expr: sp.Expr) -> Iterator[sp.Symbol]:
-    """The symbols of an expression (a plain walk: `free_symbols` builds a set per node,
-    three times slower over a large trace)."""
+def parents_of(expr: sp.Expr | None, ids: Mapping[str, int]) -> tuple[int, ...]:
+    """The positions of the terms `expr` uses (`ids`: by symbol name), in trace order.
+
+    A plain walk, symbols looked up by their names: `free_symbols` builds a set per node
+    and hashing sympy symbols runs Python code, together 0.25 s of a 4,608-weight trace.
+    """
+    if expr is None:
+        return ()
+    if expr.is_Symbol:
+        position = ids.get(expr.name)
+        return () if position is None else (position,)
+    found = set()
     stack = [expr]
     while stack:
         node = stack.pop()
         if node.is_Symbol:
-            yield node
+            position = ids.get(node.name)
+            if position is not None:
+                found.add(position)
         else:
             stack.extend(node.args)
-
-
-def parents_of(expr: sp.Expr | None, ids: Mapping[sp.Symbol, int]) -> tuple[int, ...]:
-    """The ids of the terms `expr` uses, in trace order (symbols of no term are constants)."""
-    if expr is None:
-        return ()
-    return tuple(sorted({ids[s] for s in symbols_in(expr) if s in ids}))
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,13 +108,11 @@ class Graph:
     terms: tuple[Term, ...]
     values: tuple[float, ...]
     _index: Mapping[str, int] = field(repr=False)
-    _symbols: Mapping[sp.Symbol, int] = field(repr=False)
 
     @classmethod
     def of(cls, spec: Spec, terms: Iterable[Term], values: Iterable[float]) -> Graph:
         recorded = tuple(terms)
-        return cls(spec, recorded, tuple(values), {t.name: t.id for t in recorded},
-                   {t.symbol: t.id for t in recorded})
+        return cls(spec, recorded, tuple(values), {t.name: t.id for t in recorded})
 
     def __getitem__(self, name: str) -> Term:
         return self.terms[self._index[name]]
@@ -145,9 +154,10 @@ class Graph:
         return term
 
     @property
-    def symbol_ids(self) -> Mapping[sp.Symbol, int]:
-        """Each term's symbol and its position (shared with variants)."""
-        return self._symbols
+    def ids(self) -> Mapping[str, int]:
+        """Each term's position by its name, which is also its symbol's name (shared with
+        variants). Looking symbols up by name is fast: hashing a sympy symbol runs Python."""
+        return self._index
 
     # -- walks --------------------------------------------------------------------------
     def ancestors(self, ids: Iterable[int]) -> frozenset[int]:
@@ -183,9 +193,8 @@ class Graph:
         their parents found anew); every other term is shared."""
         if not changes:
             return self
-        ids = self.symbol_ids
         terms = tuple(
             replace(t, formula=changes[t.id], numeric=None, simplified=None,
-                    parents=parents_of(changes[t.id], ids)) if t.id in changes else t
+                    parents=parents_of(changes[t.id], self._index)) if t.id in changes else t
             for t in self.terms)
-        return Graph(self.spec, terms, self.values, self._index, self._symbols)
+        return Graph(self.spec, terms, self.values, self._index)

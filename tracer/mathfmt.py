@@ -53,7 +53,7 @@ def latex(expr: sp.Expr, symbols: Mapping[sp.Symbol, str]) -> str:
 _SLOT = re.compile("\x00(\\d+)\x00")
 
 
-def slotted_latex(expr: sp.Expr, slots: Mapping[sp.Symbol, int]) -> str:
+def slotted_latex(expr: sp.Expr, slots: Mapping[str, int]) -> str:
     """The formula's LaTeX with a numbered slot where each symbol goes; `fill` puts numbers in.
 
     Symbols are atoms to the printer, so filling the slots later gives exactly what printing
@@ -61,7 +61,7 @@ def slotted_latex(expr: sp.Expr, slots: Mapping[sp.Symbol, int]) -> str:
     """
     # Only the formula's own symbols: a mapping of the whole trace per step made a document
     # quadratic in its size (3 minutes for 4,608 weights).
-    return latex(expr, {symbol: f"\x00{slots[symbol]}\x00" for symbol in expr.free_symbols})
+    return latex(expr, {symbol: f"\x00{slots[symbol.name]}\x00" for symbol in expr.free_symbols})
 
 
 def fill(slotted: str, numbers: Sequence[str]) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 
-from .quantities import Bias, Input, Neuron, Ref, Role, Weight
+from .quantities import Bias, Input, Neuron, Ref, Role, Unit, Weight
 
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")
 
@@ -43,56 +43,39 @@ def could_be_name(text: str) -> bool:
 
 
 # -- canonical names ----------------------------------------------------------------------
+# A trace names every one of its terms once: 24,000 of them for 4,608 weights. These are
+# written as few calls as can be.
+
+_PREFIX = {Role.TARGET: "target_", Role.NET: "net_", Role.OUT: "out_", Role.ERROR: "E_",
+           Role.DELTA: "delta_"}
+
 
 def name(ref: Ref) -> str:
     """The canonical name of a quantity."""
-    return _NAMES[ref.role](ref) + _after(ref) + _example(ref)
+    role = ref.role
+    if ref.of is not None and ref.wrt is not None:  # a derivative
+        text = f"d{name(ref.of)}/d{name(ref.wrt)}"
+    elif role is Role.RATE:
+        text = "eta"
+    elif ref.unit is None:
+        text = "E_total"
+    elif role is Role.UPDATE:
+        text = _unit(ref.unit) + "_new"
+    else:
+        text = _PREFIX.get(role, "") + _unit(ref.unit)
+    if ref.after:
+        text += "_after"
+    return f"{text}@{ref.example}" if ref.example else text
 
 
-def _unit(ref: Ref) -> str:
-    """The name of what a given value, or a quantity of a neuron, belongs to."""
-    unit = ref.unit
-    if isinstance(unit, Weight):
+def _unit(unit: Unit) -> str:
+    """The name of what a quantity belongs to: w5, b1, b_h1, i1, h1."""
+    if type(unit) is Weight:
         return f"w{unit.number}"
-    if isinstance(unit, Bias):
+    if type(unit) is Bias:
         return f"b{unit.layer}" if unit.neuron is None else f"b_{unit.neuron.name}"
-    if isinstance(unit, (Input, Neuron)):
-        return unit.name
-    raise ValueError(f"{ref.role} needs an input, a neuron or a parameter")
-
-
-def _derivative(ref: Ref) -> str:
-    assert ref.of is not None and ref.wrt is not None
-    return f"d{name(ref.of)}/d{name(ref.wrt)}"
-
-
-def _error(ref: Ref) -> str:
-    return "E_total" if ref.unit is None else f"E_{_unit(ref)}"
-
-
-_NAMES: dict[Role, Callable[[Ref], str]] = {
-    Role.INPUT: _unit,
-    Role.WEIGHT: _unit,
-    Role.BIAS: _unit,
-    Role.TARGET: lambda ref: f"target_{_unit(ref)}",
-    Role.RATE: lambda ref: "eta",
-    Role.NET: lambda ref: f"net_{_unit(ref)}",
-    Role.OUT: lambda ref: f"out_{_unit(ref)}",
-    Role.ERROR: _error,
-    Role.DELTA: lambda ref: f"delta_{_unit(ref)}",
-    Role.LOCAL: _derivative,
-    Role.PATH: _derivative,
-    Role.GRADIENT: _derivative,
-    Role.UPDATE: lambda ref: f"{_unit(ref)}_new",
-}
-
-
-def _after(ref: Ref) -> str:
-    return "_after" if ref.after else ""
-
-
-def _example(ref: Ref) -> str:
-    return f"@{ref.example}" if ref.example else ""
+    assert isinstance(unit, (Input, Neuron))
+    return unit.name
 
 
 # -- LaTeX symbols ------------------------------------------------------------------------
@@ -110,24 +93,35 @@ def _subscript(identifier: str) -> str:
     return identifier.replace("_", r"\_")
 
 
+_STEM = {Role.TARGET: "target", Role.NET: "net", Role.OUT: "out", Role.ERROR: "E",
+         Role.DELTA: r"\delta"}
+_SHARED = frozenset({Role.WEIGHT, Role.BIAS, Role.RATE})  # one value for every example
+
+
 def latex(ref: Ref) -> str:
     """The LaTeX symbol of a quantity: net_{h1}, {out_{o1}}^{(2)}, {w_{5}}^{+}, ∂E/∂w."""
-    if ref.role == Role.UPDATE:
-        return _plus(_unit_latex(ref), ref.example)
-    if ref.role in (Role.LOCAL, Role.PATH, Role.GRADIENT):
-        assert ref.of is not None and ref.wrt is not None
-        top, bottom = _in_example(ref.of, ref.example), _in_example(ref.wrt, ref.example)
-        return rf"\frac{{\partial {latex(top)}}}{{\partial {latex(bottom)}}}"
-    text = _SYMBOLS[ref.role](ref)
-    text = f"{{{text}}}^{{({ref.example})}}" if ref.example else text
+    return _latex(ref, ref.example)
+
+
+def _latex(ref: Ref, example: int) -> str:
+    """`ref`'s symbol for training example `example` (0: none)."""
+    role, unit = ref.role, ref.unit
+    if ref.of is not None and ref.wrt is not None:  # of each example, where it has one
+        top = _latex(ref.of, 0 if ref.of.role in _SHARED else example)
+        bottom = _latex(ref.wrt, 0 if ref.wrt.role in _SHARED else example)
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    if role is Role.UPDATE:
+        return _plus(_unit_latex(unit), example)
+    if role is Role.RATE:
+        text = r"\eta"
+    elif unit is None:
+        text = "E_{total}"
+    elif type(unit) is Neuron:
+        text = f"{_STEM[role]}_{{{_subscript(unit.name)}}}"
+    else:
+        text = _unit_latex(unit)
+    text = f"{{{text}}}^{{({example})}}" if example else text
     return _plus(text, 0) if ref.after else text
-
-
-def _in_example(ref: Ref, example: int) -> Ref:
-    """`ref` for one example, where it has one per example (weights have not)."""
-    if not example or ref.role in (Role.WEIGHT, Role.BIAS, Role.RATE):
-        return ref
-    return Ref(ref.role, ref.unit, ref.of, ref.wrt, example, ref.after)
 
 
 def _plus(symbol: str, example: int) -> str:
@@ -136,36 +130,15 @@ def _plus(symbol: str, example: int) -> str:
     return f"{{{symbol}}}^{{{mark}}}"
 
 
-def _unit_latex(ref: Ref) -> str:
-    unit = ref.unit
-    if isinstance(unit, Weight):
+def _unit_latex(unit: Unit | None) -> str:
+    if type(unit) is Weight:
         return f"w_{{{unit.number}}}"
-    if isinstance(unit, Bias):
+    if type(unit) is Bias:
         body = str(unit.layer) if unit.neuron is None else _subscript(unit.neuron.name)
         return f"b_{{{body}}}"
-    if isinstance(unit, Input):
-        return identifier_latex(unit.name)
-    raise ValueError(f"{ref.role} needs an input or a parameter")
+    assert isinstance(unit, Input)
+    return identifier_latex(unit.name)
 
-
-def _of_neuron(stem: str) -> Callable[[Ref], str]:
-    def symbol(ref: Ref) -> str:
-        assert isinstance(ref.unit, Neuron)
-        return f"{stem}_{{{_subscript(ref.unit.name)}}}"
-    return symbol
-
-
-_SYMBOLS: dict[Role, Callable[[Ref], str]] = {
-    Role.INPUT: _unit_latex,
-    Role.WEIGHT: _unit_latex,
-    Role.BIAS: _unit_latex,
-    Role.TARGET: _of_neuron("target"),
-    Role.RATE: lambda ref: r"\eta",
-    Role.NET: _of_neuron("net"),
-    Role.OUT: _of_neuron("out"),
-    Role.ERROR: lambda ref: "E_{total}" if ref.unit is None else _of_neuron("E")(ref),
-    Role.DELTA: _of_neuron(r"\delta"),
-}
 
 # The generic symbols of the loss written for any output neuron k.
 GENERIC_OUT, GENERIC_TARGET, TOTAL_ERROR_LATEX = "out_{k}", "target_{k}", "E_{total}"
@@ -180,7 +153,8 @@ def randomize_key(ref: Ref) -> str:
         return "learning_rate"
     group = {Role.WEIGHT: "weights", Role.BIAS: "biases", Role.INPUT: "inputs",
              Role.TARGET: "targets"}[ref.role]
-    return f"{group}.{_unit(ref)}"
+    assert ref.unit is not None
+    return f"{group}.{_unit(ref.unit)}"
 
 
 # -- names as students write them ---------------------------------------------------------
@@ -188,15 +162,16 @@ def randomize_key(ref: Ref) -> str:
 def aliases(ref: Ref) -> tuple[str, ...]:
     """Other spellings of a quantity's name: dE/dw5 for dE_total/dw5; dE_total/dnet_o1,
     dE/dnet_o1 and deltao1 for delta_o1."""
-    suffix = _example(ref)
+    suffix = f"@{ref.example}" if ref.example else ""
     found = []
     if ref.role in (Role.LOCAL, Role.PATH, Role.GRADIENT) and ref.of is not None and (
             ref.of.role == Role.ERROR and ref.of.unit is None and ref.wrt is not None):
         found.append(f"dE/d{name(ref.wrt)}{suffix}")
     if ref.role == Role.DELTA:
         net = name(Ref(Role.NET, ref.unit))
+        assert ref.unit is not None
         found += [f"dE_total/d{net}{suffix}", f"dE/d{net}{suffix}",
-                  f"delta{_unit(ref)}{suffix}"]
+                  f"delta{_unit(ref.unit)}{suffix}"]
     return tuple(found)
 
 

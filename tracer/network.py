@@ -92,7 +92,7 @@ class _Recorder:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.terms: list[Term] = []
-        self.ids: dict[sp.Symbol, int] = {}
+        self.ids: dict[str, int] = {}  # term name -> position
         self.loss = LOSSES[spec.loss]
         several = len(spec.examples) > 1
         self.examples = list(range(1, len(spec.examples) + 1)) if several else [0]
@@ -106,15 +106,19 @@ class _Recorder:
         self.givens()
 
     def add(self, ref: Ref, stage: Stage, layer: int = 0, neuron: Neuron | None = None,
-            formula: sp.Expr | None = None, **details: object) -> Term:
+            formula: sp.Expr | None = None, uses: list[Term] | None = None,
+            **details: object) -> Term:
+        """Record a term; `uses`, the terms its formula is made of, where the caller has them
+        at hand (else they are read from the formula: a test checks that both agree)."""
         name = names.name(ref)
-        parents = parents_of(formula, self.ids)
+        parents = parents_of(formula, self.ids) if uses is None else tuple(
+            sorted({term.id for term in uses}))
         numeric = details.get("numeric")
         if isinstance(numeric, sp.Expr):  # the same symbols, as a rule; found all the same
             parents = tuple(sorted({*parents, *parents_of(numeric, self.ids)}))
-        term = Term(len(self.terms), ref, name, names.latex(ref), sp.Symbol(name), stage,
+        term = Term(len(self.terms), ref, name, sp.Symbol(name), stage,
                     layer, neuron, formula, parents, **details)  # type: ignore[arg-type]
-        self.ids[term.symbol] = term.id
+        self.ids[name] = term.id
         self.terms.append(term)
         return term
 
@@ -172,16 +176,19 @@ class _Recorder:
         self.reduce_errors(True)
 
     # -- forward pass and error ---------------------------------------------------------
-    def net_formula(self, index: int, j: int, current: Current, inputs: list[Term]
-                    ) -> tuple[sp.Expr, dict[sp.Symbol, sp.Symbol]]:
-        """Σ w·x + b for neuron j of layer `index` with the current parameters, and the
-        input each weight multiplies (for ∂net/∂w)."""
-        weights = [current.get(w.id, w).symbol for w in self.weights[index - 1][j]]
-        xs = [x.symbol for x in inputs]
+    def net(self, index: int, j: int, current: Current, inputs: list[Term], ref: Ref,
+            stage: Stage) -> Term:
+        """net = Σ w·x + b of neuron j of layer `index`, with the current parameters."""
+        weights = [current.get(w.id, w) for w in self.weights[index - 1][j]]
         bias = self.biases[index - 1][j]
-        net = _sum(*(_product(w, x) for w, x in zip(weights, xs, strict=True)),
-                   current.get(bias.id, bias).symbol)
-        return net, dict(zip(weights, xs, strict=True))
+        bias = current.get(bias.id, bias)
+        symbols = [w.symbol for w in weights]
+        xs = [x.symbol for x in inputs]
+        formula = _sum(*(_product(w, x) for w, x in zip(symbols, xs, strict=True)), bias.symbol)
+        term = self.add(ref, stage, index, self.spec.neuron_units[index - 1][j], formula,
+                        uses=[*weights, *inputs, bias])
+        self.net_inputs[term.id] = dict(zip(symbols, xs, strict=True))  # for ∂net/∂w
+        return term
 
     def output_formula(self, index: int, j: int, nets: list[Term], stable: bool = False
                        ) -> sp.Expr:
@@ -220,10 +227,8 @@ class _Recorder:
             outs: list[Term] = []
             for part, j in order:
                 if part == Role.NET:
-                    formula, weighted = self.net_formula(index, j, current, inputs)
-                    nets.append(self.add(Ref(Role.NET, neurons[j], example=k, after=after),
-                                         stage, index, neurons[j], formula))
-                    self.net_inputs[nets[-1].id] = weighted
+                    ref = Ref(Role.NET, neurons[j], example=k, after=after)
+                    nets.append(self.net(index, j, current, inputs, ref, stage))
                     continue
                 formula = self.output_formula(index, j, nets)
                 stable = self.output_formula(index, j, nets, stable=True)
@@ -319,8 +324,8 @@ class _Recorder:
         if short is not None:
             simplified = instantiate(short, {OUT: out.symbol, TARGET: self.targets[k][j].symbol})
         delta = self.add(Ref(Role.DELTA, neuron, example=k), Stage.BACKWARD, index, neuron,
-                         _product(d_out.symbol, d_act.symbol), of=run.error.id, wrt=net.id,
-                         simplified=simplified)
+                         _product(d_out.symbol, d_act.symbol), [d_out, d_act],
+                         of=run.error.id, wrt=net.id, simplified=simplified)
         self.deltas[index, k, j] = delta
         self.factors[delta.id] = (d_out.id, d_act.id)
 
@@ -380,13 +385,14 @@ class _Recorder:
         if used is not now:  # sequential: the origin reads the updated weight
             origin = instantiate(origin, {now.symbol: used.symbol})
         d_net = self.local(net, out, k, index, neuron, origin, out.symbol, used.symbol)
-        share = _product(self.deltas[index + 1, k, m].symbol, d_net.symbol)
+        delta = self.deltas[index + 1, k, m]
+        share = _product(delta.symbol, d_net.symbol)
         output = self.spec.layers[-1]
         if index + 1 < len(self.spec.layers) or ACTIVATIONS[output.activation].normalized:
             return share
         error = run.errors[m]
         return self.add(derivative(Role.PATH, error.ref, out.ref, k), Stage.BACKWARD, index,
-                        neuron, share, of=error.id, wrt=out.id).symbol
+                        neuron, share, [delta, d_net], of=error.id, wrt=out.id).symbol
 
     def parameters(self, index: int, k: int, current: Current) -> None:
         """∂net/∂p and ∂E_total/∂p of one example for every weight (and bias) into the layer."""
@@ -412,21 +418,22 @@ class _Recorder:
         """∂E_total/∂p = Σ over the neurons p feeds of δ · ∂net/∂p (one neuron for a weight)."""
         now, run = current.get(parameter.id, parameter), self.passes[False, k]
         units = self.spec.neuron_units[index - 1]
-        shares, d_net = [], None
+        shares, uses, d_net = [], [], None
         for j in neurons:
             net = run.nets[index - 1][j]
             assert net.formula is not None
             d_net = self.local(net, parameter, k, index, units[j], net.formula, now.symbol,
                                _net_derivative(self.net_inputs[net.id], now.symbol))
             shares.append(_product(self.deltas[index, k, j].symbol, d_net.symbol))
+            uses += [self.deltas[index, k, j], d_net]
         chain: tuple[int, ...] = ()
         delta = self.deltas[index, k, neurons[0]]
         if len(neurons) == 1 and delta.id in self.factors and d_net is not None:
             chain = (*self.factors[delta.id], d_net.id)  # δ's factors, then ∂net/∂p
         self.gradients[parameter.id, k] = self.add(
             derivative(Role.GRADIENT, run.error.ref, parameter.ref, k), Stage.BACKWARD, index,
-            units[neurons[0]] if len(neurons) == 1 else None, _sum(*shares), of=run.error.id,
-            wrt=parameter.id, chain=chain)
+            units[neurons[0]] if len(neurons) == 1 else None, _sum(*shares), uses,
+            of=run.error.id, wrt=parameter.id, chain=chain)
 
     def batch_gradients(self, index: int) -> None:
         """∂E_total/∂p over the batch: the mean (or sum) of the examples' gradients."""
@@ -444,7 +451,8 @@ class _Recorder:
         step = _product(sp.S.NegativeOne, self.rate.symbol, gradient.symbol)
         self.updated[parameter.id] = self.add(
             Ref(Role.UPDATE, parameter.ref.unit, example=k), Stage.BACKWARD, parameter.layer,
-            parameter.neuron, _sum(now.symbol, step), of=parameter.id)
+            parameter.neuron, _sum(now.symbol, step), [now, self.rate, gradient],
+            of=parameter.id)
 
 
 def _place(spec: Spec, ref: Ref) -> tuple[int, Neuron | None]:

@@ -43,7 +43,7 @@ class Stage(StrEnum):
     AFTER = "after"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Input:
     """An input of the network: its 1-based position and its spec identifier (i1)."""
 
@@ -51,7 +51,7 @@ class Input:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Neuron:
     """A neuron: 1-based layer and position in it, and its name (h1)."""
 
@@ -60,7 +60,7 @@ class Neuron:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Weight:
     """A weight: the edge from `source` into `target`, and its number in the post's
     numbering (layer by layer, neuron by neuron, input by input)."""
@@ -74,7 +74,7 @@ class Weight:
         return self.target.layer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bias:
     """A bias of layer `layer`: one neuron's own, or (neuron None) shared by the layer."""
 
@@ -86,7 +86,7 @@ Unit = Input | Neuron | Weight | Bias
 Parameter = Weight | Bias
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A typed reference to one quantity.
 
