@@ -28,7 +28,8 @@ def traces() -> list[Trace]:
 
 @pytest.fixture(scope="module", params=range(16), ids=lambda k: f"spec{k}")
 def trace(request: pytest.FixtureRequest) -> Trace:
-    return traces()[request.param]
+    position: int = request.param
+    return traces()[position]
 
 
 def test_every_generated_function_gives_the_trace_values(trace: Trace) -> None:

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +45,7 @@ def graph(request: pytest.FixtureRequest) -> Graph:
 def test_parents_are_the_symbols_of_the_formula(graph: Graph) -> None:
     ids = {term.symbol: term.id for term in graph}
     for term in graph:
-        symbols = set()
+        symbols: set[sp.Symbol] = set()
         for expr in (term.formula, term.numeric):
             symbols |= set() if expr is None else expr.free_symbols
         assert term.parents == tuple(sorted(ids[s] for s in symbols if s in ids)), term.name
