@@ -18,8 +18,8 @@ PACKAGE = Path(tracer.__file__).parent
 
 # Lower layers first; a module may import its own layer or lower ones only.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "numbers", "escape", "acyclic", "memo", "functions", "safeexpr", "quantities",
-     "tomlout", "mathfmt", "randomize"),
+    ("errors", "numbers", "escape", "acyclic", "memo", "derived", "functions", "safeexpr",
+     "quantities", "tomlout", "mathfmt", "randomize", "formats"),
     ("names",),  # the naming scheme
     ("spec", "examples"),
     ("graph", "network"),  # the graph, and the network that builds one
@@ -165,6 +165,7 @@ def strings(module: str) -> Iterator[tuple[int, str]]:
 NOT_NAMES = {
     ("escape", "@"),  # a spreadsheet formula starts with @
     ("functions", "w"), ("functions", "b"),  # generic sympy symbols of net = w·x + b
+    ("derived", "w"),
     # roles, the `kind` of each quantity in JSON
     ("quantities", "target"), ("quantities", "net"), ("quantities", "out"),
     ("quantities", "delta"),

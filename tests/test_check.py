@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import random
@@ -283,33 +284,45 @@ def test_check_folder_writes_gradebook(workdir: Path, capsys: pytest.CaptureFixt
 @given(networks(max_examples=2), st.randoms(use_true_random=False))
 def test_variant_values_recomputed_in_part_equal_the_whole_variant(
         spec: Spec, rng: random.Random) -> None:
-    """A misconception's value at a step is recomputed through what its changed formulas
-    affect only; it must equal evaluating the whole variant, from the true values and from a
-    student's own (carried)."""
+    """A misconception's values are recomputed through what its changed formulas affect
+    only; they must equal the whole variant (the graph with those formulas) evaluated from
+    the true values, and carried from a student's own."""
     try:
         trace = tracer.trace(spec)
     except tracer.NumericError:
         assume(False)
     checker = Checker(trace)
+    graph = trace.symbolic
     student = {p: v * 1.01 for p, v in enumerate(trace.values)
-               if trace.symbolic.terms[p].formula is not None and rng.random() < 0.2}
+               if graph.terms[p].formula is not None and rng.random() < 0.2}
     try:  # a student's value can leave a log's domain: nothing to compare then
-        recomputed = compile_carry(trace.symbolic)(checker.givens, student)
+        recomputed = compile_carry(graph)(checker.givens, student)
     except (OverflowError, ZeroDivisionError, ValueError):
         assume(False)
-    for _, variant, changed in checker._variants:
+    for variant in checker.variants:
+        whole = graph.with_formulas(variant.formulas())
         try:
-            whole = evaluate_vector(variant, checker.givens)
-            carry = compile_carry(variant)
-        except tracer.NumericError:
+            expected = evaluate_vector(whole, checker.givens).values
+            carried = compile_carry(whole)(checker.givens, student)
+        except (tracer.NumericError, OverflowError, ZeroDivisionError, ValueError):
             continue
-        for position in rng.sample(range(len(trace.values)), 8):
-            part = checker._variant_value(variant, changed, position, trace.values, {})
-            assert part == whole.values[position]
-            own = {p: v for p, v in student.items() if p != position}
-            try:
-                carried = carry(checker.givens, own)[position]
-            except (OverflowError, ZeroDivisionError, ValueError):
-                continue
-            part = checker._variant_value(variant, changed, position, recomputed, own)
-            assert part == carried or (math.isnan(part) and math.isnan(carried))
+        assert checker.variant_values(variant) == list(expected)
+        part = checker.variant_values(variant, recomputed, student)
+        assert all(a == b or (math.isnan(a) and math.isnan(b))
+                   for a, b in zip(part, carried, strict=True))
+
+@pytest.mark.parametrize("name", ["seed", "seed-sequential", "softmax", "deep", "online"])
+def test_the_other_order_changes_only_the_path_factors(name: str) -> None:
+    """`updated-weights` swaps each ∂net/∂out factor's weight for its update or back,
+    without building the other order's trace: the same formulas as that trace has, at
+    exactly the terms whose formula the order changes."""
+    spec = (tracer.example_spec(name) if name in tracer.EXAMPLES
+            else tracer.load_spec(DATA / f"{name}.toml"))
+    graph = tracer.build_trace(spec)
+    flipped = "sequential" if spec.update_order == "simultaneous" else "simultaneous"
+    other = tracer.build_trace(dataclasses.replace(spec, update_order=flipped))
+    differing = {a.id for a, b in zip(graph, other, strict=True) if a.formula != b.formula}
+    (variant,) = [v for v in Checker(tracer.evaluate(graph)).variants
+                  if v.misconception == "updated-weights"]
+    assert variant.positions == differing
+    assert variant.formulas() == {i: other.terms[i].formula for i in differing}

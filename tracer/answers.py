@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .names import NameMatcher, NameTable
+from .names import NameTable
 from .safeexpr import Formula, FormulaError, parse_formula, parse_number
 
 MAX_LINE = 2000  # characters; longer lines are invalid before any parsing
@@ -47,18 +47,17 @@ class Line:
 def parse_sheet(text: str, names: NameTable) -> list[Line]:
     """Every non-blank, non-comment line, read or marked invalid with its reason."""
     lines: list[Line] = []
-    matcher = names.matcher
     for number, raw in enumerate(text.splitlines(), start=1):
         if len(lines) >= MAX_LINES:
             lines.append(Line(number, "", None, error=f"more than {MAX_LINES} lines"))
             break
-        line = _parse_line(number, raw, names, matcher)
+        line = _parse_line(number, raw, names)
         if line is not None:
             lines.append(line)
     return lines
 
 
-def _parse_line(number: int, raw: str, names: NameTable, matcher: NameMatcher) -> Line | None:
+def _parse_line(number: int, raw: str, names: NameTable) -> Line | None:
     if len(raw) > MAX_LINE:
         return Line(number, raw[:40], None, error=f"line longer than {MAX_LINE} characters")
     content = raw.split("#", 1)[0].strip()
@@ -76,14 +75,14 @@ def _parse_line(number: int, raw: str, names: NameTable, matcher: NameMatcher) -
         return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
     parts = []
     for text in pieces[1:]:
-        part = _parse_part(text.strip(), matcher)
+        part = _parse_part(text.strip(), names)
         if isinstance(part, str):
             return Line(number, written, name, error=part)
         parts.append(part)
     return Line(number, written, name, tuple(parts))
 
 
-def _parse_part(text: str, matcher: NameMatcher) -> Part | str:
+def _parse_part(text: str, names: NameTable) -> Part | str:
     """A Part, or the reason it cannot be read."""
     if not text:
         return "empty part"
@@ -93,7 +92,7 @@ def _parse_part(text: str, matcher: NameMatcher) -> Part | str:
     if re.fullmatch(r"[+-]?[\d.eE+-]+", text):
         return f"{text!r} is not a finite decimal number"
     try:
-        formula = parse_formula(text, matcher)
+        formula = parse_formula(text, names.matcher)  # made at the first formula
     except FormulaError as exc:
         return f"{text[:40]!r}: {exc}"
     if not formula.names:  # arithmetic without names: the substitution step

@@ -18,18 +18,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
 from . import names
 from .answers import Line, parse_sheet
-from .codegen import compile_carry, compile_partial, compile_trace
+from .codegen import Step, compile_formulas, compile_steps, compile_trace
 from .evaluation import Trace
-from .graph import Graph
-from .memo import per_trace
-from .misconceptions import CATALOGUE
+from .misconceptions import CATALOGUE, Variant
 from .network import build_trace
 from .safeexpr import Formula, FormulaError
 
@@ -111,12 +109,27 @@ class Checker:
         self.tolerance = tolerance or Tolerance()
         self.table = names.NameTable((t.name, t.ref) for t in self.symbolic)
         self.givens = [trace.value(term) for term in self.symbolic.givens]
+        # Per variant: its compiled formulas, the terms it affects, its values from the
+        # true ones (the same for every sheet). Kept with the checker: variants are equal
+        # only to themselves.
+        self._plans: dict[Variant, list[tuple[int, Step]]] = {}
+        self._descendants: dict[frozenset[int], list[int]] = {}
+        self._truths: dict[Variant, list[float]] = {}
 
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.table)
         student = self._student_values(lines)
-        recomputed = self._carry(self.symbolic, student)
-        return Report(tuple(self._mark_line(line, student, recomputed) for line in lines))
+        recomputed = self._carry(student)
+        seen: dict[Variant, list[float]] = {}
+
+        def carried(variant: Variant) -> list[float]:
+            """The variant's values carried from this sheet's own (computed once a sheet)."""
+            if variant not in seen:
+                seen[variant] = self.variant_values(variant, recomputed, student)
+            return seen[variant]
+
+        return Report(tuple(self._mark_line(line, student, recomputed, carried)
+                            for line in lines))
 
     # -- values ---------------------------------------------------------------------------
     def _student_values(self, lines: Sequence[Line]) -> dict[int, float]:
@@ -127,14 +140,41 @@ class Checker:
                 values[self.symbolic.position(line.name)] = line.number
         return values
 
-    def _carry(self, symbolic: Graph, student: Mapping[int, float]) -> list[float]:
+    def _carry(self, student: Mapping[int, float]) -> list[float]:
+        """Every value as its formula gives it from the student's own values where the
+        student gave them (else from values recomputed the same way); givens as given."""
+        start = self.givens + [0.0] * (len(self.symbolic.terms) - len(self.givens))
+        return self._run(self._plan, start, student)
+
+    @cached_property
+    def _plan(self) -> list[tuple[int, Step]]:
+        steps = compile_steps(self.symbolic)
+        return [(i, step) for i, step in enumerate(steps) if step is not None]
+
+    @staticmethod
+    def _run(plan: Sequence[tuple[int, Step]], start: Sequence[float],
+             student: Mapping[int, float]) -> list[float]:
+        """`start` with the terms of `plan` recomputed in order by their steps, each reading
+        the student's value where `student` has one (the value the formula gives is what is
+        returned for a term itself). From a term that cannot be computed on, NaN."""
+        result = list(start)
+        values = list(start)
+        for position, value in student.items():
+            values[position] = value
+        done = 0
         try:
-            return compile_carry(symbolic)(self.givens, student)
+            for position, step in plan:
+                value = result[position] = step(values)
+                values[position] = student.get(position, value)
+                done += 1
         except (OverflowError, ZeroDivisionError, ValueError):
-            return [math.nan] * len(symbolic.terms)
+            for position, _ in plan[done:]:
+                result[position] = math.nan
+        return result
 
     def _mark_line(self, line: Line, student: Mapping[int, float],
-                   recomputed: Sequence[float]) -> Result:
+                   recomputed: Sequence[float], carried: Callable[[Variant], list[float]]
+                   ) -> Result:
         if line.error or line.name is None:
             return Result(line.line, line.name or line.written, Status.INVALID,
                           reason=line.error)
@@ -152,10 +192,10 @@ class Checker:
             status = self._status(given, expected, recomputed[position])
         diagnosis = None
         if status == Status.WRONG and given is not None:
-            diagnosis = self._diagnose(position, given, student, recomputed)
-        carried = recomputed[position] if math.isfinite(recomputed[position]) else None
+            diagnosis = self._diagnose(position, given, carried)
+        own = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, diagnosis,
-                      reason, carried)
+                      reason, own)
 
     def _status(self, given: float, expected: float, carried: float) -> Status:
         if self.tolerance.close(given, expected):
@@ -217,64 +257,67 @@ class Checker:
 
     # -- misconceptions -------------------------------------------------------------------
     @cached_property
-    def _variants(self) -> list[tuple[str, Graph, frozenset[int]]]:
-        """(misconception id, variant trace, the positions whose own formula it changes).
-        Variants are evaluated lazily, per position diagnosed: a [48, 48, 48] network has
-        about a hundred, each as large as the trace."""
-        variants = []
-        for misconception in CATALOGUE:
-            for variant in misconception.variants(self.symbolic):
-                changed = frozenset(i for i, (a, b) in enumerate(
-                    zip(self.symbolic.terms, variant.terms, strict=True)) if a.formula != b.formula)
-                variants.append((misconception.id, variant, changed))
-        return variants
+    def variants(self) -> tuple[Variant, ...]:
+        """Every misconception's variants of this trace (their formulas made when needed)."""
+        return tuple(v for m in CATALOGUE for v in m.variants(self.symbolic))
 
-    def _diagnose(self, position: int, given: float, student: Mapping[int, float],
-                  recomputed: Sequence[float]) -> str | None:
+    def variant_values(self, variant: Variant, start: Sequence[float] | None = None,
+                       student: Mapping[int, float] | None = None) -> list[float]:
+        """The values under a variant's rule: `start` (the trace's values, or those carried
+        from a student's) with every term its changed formulas affect recomputed, in trace
+        order, each from the student's own values where `student` has them. A term that
+        cannot be computed, and everything after it, is NaN.
+
+        A term's value is the one its formula gives, before any value of the student's for
+        it replaces it for the terms after: so one pass serves every line of a sheet.
+        """
+        return self._run(self._variant_plan(variant),
+                         self.trace.values if start is None else start, student or {})
+
+    def _variant_plan(self, variant: Variant) -> list[tuple[int, Step]]:
+        """The terms a variant affects, in order, each with its step (its changed formula's,
+        or the trace's own)."""
+        plan = self._plans.get(variant)
+        if plan is None:
+            steps = compile_steps(self.symbolic)
+            changed = compile_formulas(self.symbolic, variant.formulas())
+            plan = self._plans[variant] = [
+                (i, changed[i] if i in changed else steps[i])  # type: ignore[misc]
+                for i in self._affected(variant)]
+        return plan
+
+    def _affected(self, variant: Variant) -> list[int]:
+        """The changed terms and every term that depends on one, in trace order (by the
+        terms changed: the 47 wrong-input shifts of a 48-wide layer change the same ones)."""
+        cached = self._descendants.get(variant.positions)
+        if cached is None:
+            cached = self._descendants[variant.positions] = sorted(
+                self.symbolic.descendants(variant.positions))
+        return cached
+
+    def _diagnose(self, position: int, given: float, carried: Callable[[Variant], list[float]]
+                  ) -> str | None:
         """The misconception whose re-derivation gives the student's value.
 
         Rules changed at this very step are tried before rules changed upstream, and the
-        student's own earlier values (carried: `recomputed`) before the true ones: the most
-        specific match wins.
+        student's own earlier values (`carried`) before the true ones: the most specific
+        match wins.
         """
-        own = {p: v for p, v in student.items() if p != position}
         # A variant's changed formula reaches this value only along the trace's own
         # dependencies (the last changed one on the way is upstream here): skip the rest.
-        before = _upstream(self.symbolic, position)
-        relevant = [v for v in self._variants if not v[2].isdisjoint(before)]
+        before = self.symbolic.ancestors([position])
+        relevant = [v for v in self.variants if not v.positions.isdisjoint(before)]
         for local in (True, False):
-            candidates = [v for v in relevant if (position in v[2]) == local]
-            for misconception, variant, changed in candidates:
-                value = self._variant_value(variant, changed, position, recomputed, own)
-                if self.tolerance.close(given, value):
-                    return misconception
-            for misconception, variant, changed in candidates:
-                value = self._variant_value(variant, changed, position, self.trace.values, {})
-                if self.tolerance.close(given, value):
-                    return misconception
+            candidates = [v for v in relevant if (position in v.positions) == local]
+            for values in (carried, self._true_values):
+                for variant in candidates:
+                    if self.tolerance.close(given, values(variant)[position]):
+                        return variant.misconception
         return None
 
-    def _variant_value(self, variant: Graph, changed: frozenset[int], position: int,
-                       values: Sequence[float], own: Mapping[int, float]) -> float:
-        """The variant's value at `position`, recomputing only what its changed formulas
-        affect; the rest is `values` (the trace's, or carried from the student's own). NaN
-        where it cannot be computed."""
-        affected = _affected(variant, changed, position)
-        if position not in affected:
-            return values[position]
-        try:
-            return compile_partial(variant, position, affected)(values, own)
-        except (OverflowError, ZeroDivisionError, ValueError):
-            return math.nan
-
-
-@per_trace
-def _upstream(graph: Graph, position: int) -> frozenset[int]:
-    """The position and every position it depends on."""
-    return graph.ancestors([position])
-
-
-@per_trace
-def _affected(variant: Graph, changed: frozenset[int], position: int) -> frozenset[int]:
-    """Positions up to `position` whose value the variant's changed formulas alter."""
-    return variant.descendants(changed, within=_upstream(variant, position))
+    def _true_values(self, variant: Variant) -> list[float]:
+        """The variant's values from the true ones (the same for every sheet)."""
+        cached = self._truths.get(variant)
+        if cached is None:
+            cached = self._truths[variant] = self.variant_values(variant)
+        return cached

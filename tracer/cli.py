@@ -1,4 +1,9 @@
-"""The `tracer` command. Nothing imports this module; it only parses arguments and reports."""
+"""The `tracer` command. Nothing imports this module; it only parses arguments and reports.
+
+Each command imports what only it needs when it runs (jinja2 for documents, the checker for
+`check`, …): every command starts with `import sympy`, the floor, and pays for nothing else
+it does not use (tests/test_startup.py lists what `import tracer.cli` loads).
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,21 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from .check import Checker, Report, Tolerance
 from .errors import OutputError, TracerError
 from .evaluation import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
-from .files import write_atomic, write_files
+from .formats import CHECK_FORMATS, DOCUMENT_FORMATS, KEY_FORMATS
 from .graph import Graph
-from .handouts import key_files
-from .keys import MAX_STUDENTS, Student, make_variants, read_manifest, read_roster
 from .network import build_trace
 from .numbers import format_value
 from .quantities import Role, Stage
-from .renderer import (
-    FORMATS,
-    environment,
-    export_templates,
-    render,
-    render_feedback,
-    render_files,
-    render_pdf,
-)
-from .report import feedback_sheet, gradebook_csv, report_json, report_text
-from .showcase import write_showcase
 from .spec import Spec, load_spec
 from .training import TrainingRun, train
+
+if TYPE_CHECKING:
+    from .check import Checker, Report, Tolerance
 
 EXIT_USER_ERROR = 2
 
@@ -52,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     render_cmd = commands.add_parser("render", help="write the worked example of a spec")
     render_cmd.add_argument("spec", nargs="?", type=Path, help="spec file (default: built-in seed)")
-    render_cmd.add_argument("-f", "--format", choices=FORMATS,
+    render_cmd.add_argument("-f", "--format", choices=DOCUMENT_FORMATS,
                             help="md, tex or json (default: from -o's extension, else md)")
     render_cmd.add_argument("-o", "--output", help="output file, or - for stdout"
                             " (default: output/<spec name>.<format>)")
@@ -86,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--variants", type=int, help="N anonymous variants v001, v002, …")
     group.add_argument("--roster", type=Path, help="a CSV with an id column (name optional)")
     keys.add_argument("--seed", type=int, required=True, help="the exercise seed")
-    keys.add_argument("-f", "--format", choices=("md", "tex", "pdf"), default="md")
+    keys.add_argument("-f", "--format", choices=KEY_FORMATS, default="md")
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
     keys.add_argument("--templates", type=Path, action="append", default=[],
@@ -95,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="mark an answer sheet, or a folder of sheets")
     check.add_argument("spec", type=Path, help="the exercise's spec")
     check.add_argument("sheet", type=Path, help="an answer sheet, or a folder of *.txt sheets")
-    check.add_argument("-f", "--format", choices=("text", "md", "json"), default="text")
+    check.add_argument("-f", "--format", choices=CHECK_FORMATS, default="text")
     check.add_argument("-o", "--output", help="report file (default: stdout); for a folder,"
                        " the CSV gradebook (default: <folder>/gradebook.csv)")
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-3)")
@@ -135,6 +129,9 @@ def _stem(path: Path | None) -> str:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from .files import write_files
+    from .renderer import environment, render, render_files, render_pdf
+
     fmt = args.format or _format_from(args.output) or "md"
     symbolic = build_trace(_spec(args.spec))
     env = environment(args.templates)
@@ -213,7 +210,7 @@ class _ProgressBar:
 
 def _format_from(output: str | None) -> str | None:
     suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
-    return suffix if suffix in FORMATS else None
+    return suffix if suffix in DOCUMENT_FORMATS else None
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -249,18 +246,24 @@ def _outputs_after(symbolic: Graph, last: Trace) -> list[tuple[str, float]]:
 
 
 def _templates(args: argparse.Namespace) -> int:
+    from .renderer import export_templates
+
     for path in export_templates(args.folder):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
 def _showcase(args: argparse.Namespace) -> int:
+    from .showcase import write_showcase
+
     for path in write_showcase(args.folder):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
 def _tolerance(args: argparse.Namespace) -> Tolerance:
+    from .check import Tolerance
+
     if args.sig_figs is not None:
         if args.rtol is not None:
             raise TracerError("give either --sig-figs or --rtol, not both", key="--sig-figs")
@@ -292,6 +295,11 @@ def _read_sheet(path: Path) -> str:
 
 
 def _keys(args: argparse.Namespace) -> int:
+    from .files import write_files
+    from .handouts import key_files
+    from .keys import MAX_STUDENTS, Student, make_variants, read_roster
+    from .renderer import environment
+
     if args.variants is not None and not 1 <= args.variants <= MAX_STUDENTS:
         raise TracerError(f"must be from 1 to {MAX_STUDENTS}, got {args.variants}",
                           key="--variants")
@@ -312,6 +320,9 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .check import Checker
+    from .files import write_atomic
+
     tolerance = _tolerance(args)
     symbolic = build_trace(load_spec(args.spec))
     if args.manifest is not None:
@@ -331,6 +342,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _report(report: Report, trace: Trace, fmt: str) -> str:
     """A check report as `text` (a table for the grader), `md` (feedback) or `json`."""
+    from .renderer import render_feedback
+    from .report import feedback_sheet, report_json, report_text
+
     if fmt == "json":
         return json.dumps(report_json(report), indent=2) + "\n"
     if fmt == "md":
@@ -355,6 +369,9 @@ def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
 def _check_manifest(args: argparse.Namespace, symbolic: Graph,
                     tolerance: Tolerance) -> int:
     """Each sheet in the folder against its own variant: the manifest's drawn values."""
+    from .check import Checker
+    from .keys import read_manifest
+
     variants = read_manifest(args.manifest)
     reports = []
     for path in _sheets(args.sheet):
@@ -373,6 +390,9 @@ def _check_manifest(args: argparse.Namespace, symbolic: Graph,
 
 def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
                symbolic: Graph) -> int:
+    from .files import write_atomic
+    from .report import gradebook_csv
+
     path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
     write_atomic(path, gradebook_csv(reports, symbolic.names))
     for name, report in reports:

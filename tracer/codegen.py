@@ -10,7 +10,9 @@ spec reaches it.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +24,7 @@ from .graph import Graph
 from .memo import per_trace
 from .numbers import round_decimal
 
-Ids = Mapping[str, int]  # term position by symbol name
+Ids = Mapping[str, str]  # symbol name -> the code that reads its value: v12, or v[12]
 
 
 class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
@@ -33,7 +35,7 @@ class _CodePrinter(PythonCodePrinter):  # type: ignore[misc]
         self._ids = ids
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return f"v{self._ids[expr.name]}"
+        return self._ids[expr.name]
 
 
 _FUNCTIONS = {sp.exp: "math.exp", sp.log: "math.log", sp.tanh: "math.tanh"}
@@ -47,7 +49,7 @@ def _code(expr: sp.Expr, ids: Ids, slow: _CodePrinter) -> str:
     printer (20× slower: it sorts every sum)."""
     kind = type(expr)
     if kind is sp.Symbol:
-        return f"v{ids[expr.name]}"
+        return ids[expr.name]
     if kind is sp.Mul:
         return _product_code(expr, ids, slow)
     if kind is sp.Add:
@@ -110,25 +112,34 @@ def _piecewise(expr: sp.Piecewise, ids: Ids, slow: _CodePrinter) -> str:
     return code
 
 
+@per_trace
+def _variables(graph: Graph, indexed: bool) -> dict[str, str]:
+    """The code that reads each term's value: the local `v12`, or the list item `v[12]`."""
+    return {name: f"v[{i}]" if indexed else f"v{i}" for name, i in graph.ids.items()}
+
+
 class Emitter:
     """Writes the statements of functions generated for one graph. Term i is the variable
-    `v<i>`; with `carry = "rounded"` every stored value, the given ones too, is rounded to
-    the digits shown (what a student copies and carries by hand)."""
+    `v<i>` (or, `indexed`, the item `v[i]` of a list of values); with `carry = "rounded"`
+    every stored value, the given ones too, is rounded to the digits shown (what a student
+    copies and carries by hand)."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, indexed: bool = False) -> None:
         self.graph = graph
         self.rounded = graph.spec.carry == "rounded"
-        self._printer = _CodePrinter(graph.ids)
+        self._ids = _variables(graph, indexed)
+        self._printer = _CodePrinter(self._ids)
 
     @staticmethod
     def var(position: int) -> str:
         return f"v{position}"
 
-    def value(self, position: int) -> str:
-        """The expression computing term `position` from its parents' variables."""
-        expr = self.graph.terms[position].evaluated
+    def value(self, position: int, formula: sp.Expr | None = None) -> str:
+        """The expression computing term `position` (by its own formula, or by `formula`)
+        from its parents' variables."""
+        expr = self.graph.terms[position].evaluated if formula is None else formula
         assert expr is not None, "given values are loaded, not computed"
-        code = _code(expr, self.graph.ids, self._printer)
+        code = _code(expr, self._ids, self._printer)
         return f"_round({code})" if self.rounded else code
 
     def store(self, position: int) -> str:
@@ -158,10 +169,14 @@ class Emitter:
     def define(self, name: str, parameters: str, body: Sequence[str]) -> Any:
         """The function `name(parameters)` with `body`, compiled."""
         lines = [f"def {name}({parameters}):", *(f"    {line}" for line in body)]
-        namespace: dict[str, object] = {"math": math, "_finite": math.isfinite,
-                                        "_round": _rounder(self.graph.spec.digits)}
+        return self.run(lines)[name]
+
+    def run(self, lines: Sequence[str]) -> dict[str, Any]:
+        """The names our generated module `lines` defines (see the module docstring)."""
+        namespace: dict[str, Any] = {"math": math, "_finite": math.isfinite,
+                                     "_round": _rounder(self.graph.spec.digits)}
         exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
-        return namespace[name]
+        return namespace
 
 
 def _rounder(digits: int) -> Callable[[float], float]:
@@ -238,7 +253,6 @@ def compile_checked(graph: Graph) -> Checked:
 
 
 Carry = Callable[[Sequence[float], Mapping[int, float]], list[float]]
-Partial = Callable[[Sequence[float], Mapping[int, float]], float]
 
 
 @per_trace
@@ -261,23 +275,61 @@ def compile_carry(graph: Graph) -> Carry:
     return function
 
 
+Step = Callable[[list[float]], float]
+
+
+class _Parameters(dict[str, str]):
+    """Symbol names to code as they are met while printing one formula: the first becomes
+    `v[a0]`, the next `v[a1]`, …; `positions` holds the term each parameter stands for."""
+
+    def __init__(self, ids: Mapping[str, int]) -> None:
+        super().__init__()
+        self._ids = ids
+        self.positions: list[int] = []
+
+    def __missing__(self, name: str) -> str:
+        self.positions.append(self._ids[name])
+        code = self[name] = f"v[a{len(self.positions) - 1}]"
+        return code
+
+
+def _templated_steps(graph: Graph, formulas: Mapping[int, sp.Expr]) -> dict[int, Step]:
+    """A function per formula, from one compiled template per shape: a [48, 48, 48] trace
+    has 24,000 formulas but a few dozen shapes (every net input of a layer is one), so
+    compiling is quick; each step is its template with the positions it reads."""
+    rounded = graph.spec.carry == "rounded"
+    templates: dict[str, int] = {}
+    uses: dict[int, tuple[int, list[int]]] = {}
+    printer = _CodePrinter({})
+    for position, formula in formulas.items():
+        parameters = printer._ids = _Parameters(graph.ids)
+        code = _code(formula, parameters, printer)
+        code = f"_round({code})" if rounded else code
+        arguments = "".join(f"a{k}, " for k in range(len(parameters.positions)))
+        uses[position] = (templates.setdefault(f"({arguments}v): return {code}",
+                                               len(templates)), parameters.positions)
+    emit = Emitter(graph)
+    namespace = emit.run([f"def _t{k}{text}" for text, k in templates.items()])
+    return {position: functools.partial(namespace[f"_t{k}"], *reads)
+            for position, (k, reads) in uses.items()}
+
+
 @per_trace
 @cycle_collection_paused()
-def compile_partial(graph: Graph, position: int, computed: frozenset[int]) -> Partial:
-    """The value at `position` recomputed from its formula through the `computed` positions
-    only (`position` among them); every other value they use is read from `values`, or is the
-    student's own where `student` (by position) has it, as in `compile_carry`.
+def compile_steps(graph: Graph) -> tuple[Step | None, ...]:
+    """Per term, a function computing it from a list of every term's value (None for given
+    values): what the checker runs term by term, over only the terms a sheet or a
+    misconception's changed rule affects."""
+    formulas = {t.id: t.evaluated for t in graph if t.evaluated is not None}
+    built = _templated_steps(graph, formulas)
+    return tuple(built.get(i) for i in range(len(graph.terms)))
 
-    For a misconception's variant of a trace: only what its changed formulas affect is
-    computed, the rest is the trace's own numbers.
-    """
-    emit = Emitter(graph)
-    uses = {p for i in computed for p in graph.terms[i].parents} - computed
-    body = [f"v{i} = _student.get({i}, _values[{i}])" for i in sorted(uses)]
-    for i in emit.computed(computed):
-        body.append(emit.store(i))
-        if i != position:
-            body.append(f"v{i} = _student.get({i}, v{i})")
-    body.append(f"return v{position}")
-    function: Partial = emit.define("_partial", "_values, _student", body)
-    return function
+
+@cycle_collection_paused()
+def compile_formulas(graph: Graph, formulas: Mapping[int, sp.Expr]) -> dict[int, Step]:
+    """Steps for terms of the graph computed by other formulas (a variant's changed rules);
+    a formula that is one other term's value reads it, with nothing to compile."""
+    copies = {} if graph.spec.carry == "rounded" else {
+        i: operator.itemgetter(graph.ids[f.name]) for i, f in formulas.items() if f.is_Symbol}
+    others = {i: f for i, f in formulas.items() if i not in copies}
+    return {**copies, **_templated_steps(graph, others)}

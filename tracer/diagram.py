@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape as xml_escape
 
 from . import names
 from .escape import latex_text
@@ -144,6 +143,11 @@ def tikz(shape: Layout) -> str:
         out.append(rf"\draw[{style}] ({_id(edge.source)}) --{label} ({_id(edge.target)});")
     out.append(r"\end{tikzpicture}")
     return "\n".join(out)
+
+
+def xml_escape(text: str) -> str:
+    """Text for an SVG text node (xml.sax.saxutils would import urllib for this)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _id(name: str) -> str:

@@ -13,6 +13,8 @@ from functools import cache
 
 import sympy as sp
 
+from . import derived
+
 # Generic symbols the definitions are written in; instantiated per neuron by the trace.
 NET = sp.Symbol("x", real=True)
 OUT = sp.Symbol("y", real=True)
@@ -61,6 +63,9 @@ def instantiate(expr: sp.Expr, mapping: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     if not expr.args:
         return expr
     args = [instantiate(arg, mapping) for arg in expr.args]
+    kind = type(expr)
+    if kind is sp.Add or kind is sp.Mul:  # from their arguments: 10x faster, same object
+        return kind._from_args(args)
     try:
         return expr.func(*args, evaluate=False)
     except TypeError:  # Piecewise's (expr, cond) pairs take no `evaluate`
@@ -138,8 +143,19 @@ def _in_output(derivative: sp.Expr, expr: sp.Expr) -> sp.Expr:
     return derivative
 
 
+# Each derivative below is derived by sympy, and was derived once more for this release into
+# `derived.py` (tests/test_derived.py derives them again and compares): deriving the sigmoid's
+# on the first build of a process took 0.3-0.4 s (`solve` imports sympy.physics.units),
+# longer than all the rest of a small command's work.
+
 @cache
 def activation_derivative(activation: Activation) -> sp.Expr:
+    """d out / d net of an elementwise activation, in OUT where possible."""
+    known = derived.ACTIVATION_DERIVATIVES.get(activation.name)
+    return known if known is not None else derive_activation_derivative(activation)
+
+
+def derive_activation_derivative(activation: Activation) -> sp.Expr:
     """d out / d net of an elementwise activation, from sympy, in OUT where possible."""
     if activation.normalized:
         raise ValueError(f"{activation.name} couples its layer: use jacobian()")
@@ -148,9 +164,14 @@ def activation_derivative(activation: Activation) -> sp.Expr:
 
 @cache
 def jacobian(activation: Activation) -> tuple[sp.Expr, sp.Expr]:
-    """(d out_j/d net_j, d out_j/d net_k) of a normalized activation, in OUT and OUT_K.
+    """(d out_j/d net_j, d out_j/d net_k) of a normalized activation, in OUT and OUT_K."""
+    known = derived.JACOBIANS.get(activation.name)
+    return known if known is not None else derive_jacobian(activation)
 
-    Differentiated by sympy on a two-neuron layer; the forms in the outputs do not depend on
+
+def derive_jacobian(activation: Activation) -> tuple[sp.Expr, sp.Expr]:
+    """(d out_j/d net_j, d out_j/d net_k) of a normalized activation, from sympy, in OUT and
+    OUT_K. Differentiated on a two-neuron layer; the forms in the outputs do not depend on
     the layer's size (the sum of the other terms cancels).
     """
     total = sp.Symbol("S", positive=True)
@@ -168,38 +189,73 @@ def jacobian(activation: Activation) -> tuple[sp.Expr, sp.Expr]:
     return in_outputs(sp.diff(out_j, NET)), in_outputs(sp.diff(out_j, NET_K))
 
 
-@cache
 def net_derivatives() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """(∂net/∂w, ∂net/∂b, ∂net/∂x) of net = w·x + b + …, from sympy, once: each is
-    instantiated per weight (with its input), per bias, per path (with its weight)."""
+    """(∂net/∂w, ∂net/∂b, ∂net/∂x) of net = w·x + b + …: each is instantiated per weight
+    (with its input), per bias, per path (with its weight)."""
+    return derived.NET_DERIVATIVES
+
+
+def derive_net_derivatives() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(∂net/∂w, ∂net/∂b, ∂net/∂x) from sympy."""
     net = WEIGHT * INPUT + BIAS
     return sp.diff(net, WEIGHT), sp.diff(net, BIAS), sp.diff(net, INPUT)
 
 
 @cache
 def loss_derivative(loss: Loss) -> sp.Expr:
+    """d term / d out, in the generic OUT and TARGET symbols."""
+    known = derived.LOSS_DERIVATIVES.get(loss.name)
+    return known if known is not None else derive_loss_derivative(loss)
+
+
+def derive_loss_derivative(loss: Loss) -> sp.Expr:
     """d term / d out from sympy, in the generic OUT and TARGET symbols."""
     return tidy(sp.diff(loss.term, OUT))
 
 
-def _unevaluated(*factors: sp.Expr) -> sp.Expr:
+# The definitions are built unevaluated, node by node as sympy would build `1 / (1 + exp(-x))`
+# (tests/test_derived.py checks they are those expressions): evaluating a sum at import made
+# sympy load its tensor and combinatorics modules, 60 ms of every command's start.
+def _add(*terms: sp.Expr) -> sp.Expr:
+    return sp.Add(*terms, evaluate=False)
+
+
+def _mul(*factors: sp.Expr) -> sp.Expr:
     return sp.Mul(*factors, evaluate=False)
 
 
-_DIFFERENCE = sp.Add(TARGET, -OUT, evaluate=False)
+def _pow(base: sp.Expr, exponent: int) -> sp.Expr:
+    return sp.Pow(base, sp.Integer(exponent), evaluate=False)
+
+
+def _neg(expr: sp.Expr) -> sp.Expr:
+    return _mul(sp.Integer(-1), expr)
+
+
+def _above(expr: sp.Expr, strict: bool = True) -> sp.Basic:
+    """expr > 0 (or >= 0), unevaluated."""
+    relation = sp.StrictGreaterThan if strict else sp.GreaterThan
+    return relation(expr, sp.Integer(0), evaluate=False)
+
+
+_ONE = sp.Integer(1)
+_SIGMOID = _pow(_add(_ONE, sp.exp(_neg(NET))), -1)
+_DIFFERENCE = _add(TARGET, _neg(OUT))
 
 ACTIVATIONS: dict[str, Activation] = {
     # exp(-net) overflows for net < -709: evaluate e^net / (1 + e^net) there instead.
-    "sigmoid": Activation("sigmoid", 1 / (1 + sp.exp(-NET)), stable=sp.Piecewise(
-        (1 / (1 + sp.exp(-NET)), NET >= 0), (sp.exp(NET) / (1 + sp.exp(NET)), True))),
+    "sigmoid": Activation("sigmoid", _SIGMOID, stable=sp.Piecewise(
+        (_SIGMOID, _above(NET, strict=False)),
+        (_mul(_pow(_add(_ONE, sp.exp(NET)), -1), sp.exp(NET)), True))),
     "tanh": Activation("tanh", sp.tanh(NET)),
     "relu": Activation(
-        "relu", sp.Piecewise((NET, NET > 0), (0, True)),
+        "relu", sp.Piecewise((NET, _above(NET)), (sp.Integer(0), True)),
         note="At net = 0 the derivative is taken as 0, as PyTorch and TensorFlow do.",
     ),
     "leaky_relu": Activation(
-        "leaky_relu", sp.Piecewise((NET, NET > 0), (SLOPE * NET, True)), parameter="slope",
-        default=0.01, note="At net = 0 the derivative is taken as the slope.",
+        "leaky_relu", sp.Piecewise((NET, _above(NET)), (_mul(SLOPE, NET), True)),
+        parameter="slope", default=0.01,
+        note="At net = 0 the derivative is taken as the slope.",
     ),
     "linear": Activation("linear", NET),
     "softmax": Activation("softmax", sp.exp(NET), normalized=True),
@@ -207,17 +263,16 @@ ACTIVATIONS: dict[str, Activation] = {
 
 LOSSES: dict[str, Loss] = {
     "half_squared_error": Loss(
-        "half_squared_error", _unevaluated(sp.Rational(1, 2), sp.Pow(_DIFFERENCE, 2))),
-    "squared_error": Loss("squared_error", sp.Pow(_DIFFERENCE, 2)),
-    "mse": Loss("mse", sp.Pow(_DIFFERENCE, 2), mean=True),
+        "half_squared_error", _mul(sp.Rational(1, 2), _pow(_DIFFERENCE, 2))),
+    "squared_error": Loss("squared_error", _pow(_DIFFERENCE, 2)),
+    "mse": Loss("mse", _pow(_DIFFERENCE, 2), mean=True),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
-        -sp.Add(_unevaluated(TARGET, sp.log(OUT)),
-                _unevaluated(sp.Add(1, -TARGET, evaluate=False), sp.log(1 - OUT)),
-                evaluate=False),
+        _add(_mul(sp.Integer(-1), TARGET, sp.log(OUT)),
+             _mul(sp.Integer(-1), _add(_ONE, _neg(TARGET)), sp.log(_add(_ONE, _neg(OUT))))),
         fits=("sigmoid",), unit_targets=True,
     ),
-    "cross_entropy": Loss("cross_entropy", -_unevaluated(TARGET, sp.log(OUT)),
+    "cross_entropy": Loss("cross_entropy", _mul(sp.Integer(-1), TARGET, sp.log(OUT)),
                           fits=("softmax",), unit_targets=True),
 }
 
@@ -233,8 +288,17 @@ def _simpler(expanded: sp.Expr, candidate: sp.Expr) -> sp.Expr | None:
 
 @cache
 def simplified_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
-    """δ = ∂E/∂out · ∂out/∂net simplified by sympy, when that is shorter (sigmoid with binary
-    cross-entropy gives y - t); None when the product is already as simple.
+    """δ = ∂E/∂out · ∂out/∂net in a shorter form, where one exists (sigmoid with binary
+    cross-entropy gives y - t)."""
+    key = (activation.name, loss.name)
+    if key in derived.SIMPLIFIED_DELTAS:
+        return derived.SIMPLIFIED_DELTAS[key]
+    return derive_simplified_delta(activation, loss)
+
+
+def derive_simplified_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
+    """δ = ∂E/∂out · ∂out/∂net simplified by sympy, when that is shorter; None when the
+    product is already as simple.
     """
     if activation.normalized or activation.expr.has(sp.Piecewise):
         return None
@@ -243,6 +307,28 @@ def simplified_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
 
 
 @cache
+def normalized_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
+    """δ of a neuron of a normalized layer in its own OUT and TARGET, simplified using
+    Σ_j t_j = 1, for a layer of any size (softmax with cross-entropy gives y - t); None where
+    no shorter form exists."""
+    key = (activation.name, loss.name)
+    if key in derived.NORMALIZED_DELTAS:
+        return derived.NORMALIZED_DELTAS[key]
+    return derive_normalized_delta(activation, loss)
+
+
+def derive_normalized_delta(activation: Activation, loss: Loss) -> sp.Expr | None:
+    """`simplified_normalized_delta` of neuron 1 of 3 in OUT and TARGET, where it mentions no
+    other neuron (tests/test_derived.py checks it for other sizes and neurons)."""
+    if not activation.normalized:
+        return None
+    form = simplified_normalized_delta(activation, loss, 3, 0)
+    y1, t1 = sp.Symbol("y1", positive=True), sp.Symbol("t1", real=True)
+    if form is None or not form.free_symbols <= {y1, t1}:
+        return None
+    return instantiate(form, {y1: OUT, t1: TARGET})
+
+
 def simplified_normalized_delta(activation: Activation, loss: Loss, size: int,
                                 k: int) -> sp.Expr | None:
     """δ_k = Σ_j ∂E/∂out_j · ∂out_j/∂net_k for a normalized layer of `size` outputs, in the

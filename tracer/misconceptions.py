@@ -1,30 +1,53 @@
 """The catalogue of misconceptions: each re-derives the step under a changed rule.
 
-A misconception is a function from a graph to variant graphs in which some formulas follow
-the wrong rule; everything downstream is recomputed from them, so a diagnosis works for any
-network, not by matching the seed's numbers. The terms a rule changes are found by their
-roles and references.
+A misconception gives, for a graph, variants of it: the terms whose formula a wrong rule
+changes, and their changed formulas (made only when a diagnosis needs them; a [48, 48, 48]
+network has about a hundred variants). Everything downstream is recomputed from them, so a
+diagnosis works for any network, not by matching the seed's numbers. The terms a rule
+changes are found by their roles and references.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
 
 import sympy as sp
 
 from .functions import instantiate
 from .graph import Graph, Term
-from .network import build_trace
 from .quantities import RATE, Role
+
+Formulas = Mapping[int, sp.Expr]  # position -> its formula under the wrong rule
+
+
+@dataclass(frozen=True, eq=False)  # two variants may change the same terms differently
+class Variant:
+    """The graph under one wrong rule: the terms it changes, and their formulas."""
+
+    misconception: str
+    positions: frozenset[int]
+    formulas: Callable[[], Formulas] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
 class Misconception:
     id: str
     description: str
-    variants: Callable[[Graph], list[Graph]]
+    rule: Callable[[Graph], Iterator[tuple[frozenset[int], Callable[[], Formulas]]]]
+
+    def variants(self, graph: Graph) -> list[Variant]:
+        return [Variant(self.id, positions, cache(formulas))
+                for positions, formulas in self.rule(graph) if positions]
+
+
+Rule = Iterator[tuple[frozenset[int], Callable[[], Formulas]]]
+
+
+def _changes(terms: list[Term], change: Callable[[Term], sp.Expr]) -> Rule:
+    """One variant: `change` applied to each of `terms`."""
+    yield frozenset(t.id for t in terms), lambda: {t.id: change(t) for t in terms}
 
 
 def _role_of(graph: Graph, position: int | None) -> Role | None:
@@ -43,75 +66,122 @@ def _error_derivatives(graph: Graph) -> list[Term]:
             and _role_of(graph, t.wrt) == Role.OUT]
 
 
-def _scaled(graph: Graph, factor: sp.Expr) -> list[Graph]:
-    return [graph.with_formulas({t.id: sp.Mul(factor, t.formula)
-                                 for t in _error_derivatives(graph)})]
+def _scaled(factor: sp.Expr) -> Callable[[Graph], Rule]:
+    def rule(graph: Graph) -> Rule:
+        return _changes(_error_derivatives(graph),
+                        lambda t: sp.Mul._from_args((factor, t.formula)))
+    return rule
 
 
-def _net_for_out(graph: Graph) -> list[Graph]:
+def _net_for_out(graph: Graph) -> Rule:
     """σ'(net) written as net(1 − net): the activation derivative read at net instead of out."""
-    changes = {}
+    diagonal = []
     for term in graph:
         if term.role != Role.LOCAL or term.of is None or term.wrt is None:
             continue
         out, net = graph.terms[term.of], graph.terms[term.wrt]
         # ∂out/∂net of one neuron; not an off-diagonal Jacobian term
         if out.role == Role.OUT and net.role == Role.NET and out.neuron == net.neuron:
-            assert term.formula is not None
-            changes[term.id] = instantiate(term.formula, {out.symbol: net.symbol})
-    return [graph.with_formulas(changes)]
+            diagonal.append(term)
+
+    def at_net(term: Term) -> sp.Expr:
+        assert term.formula is not None and term.of is not None and term.wrt is not None
+        return instantiate(term.formula, {graph.terms[term.of].symbol:
+                                          graph.terms[term.wrt].symbol})
+
+    return _changes(diagonal, at_net)
 
 
-def _single_path(graph: Graph) -> list[Graph]:
-    """A hidden neuron's ∂E_total/∂out taken through the k-th next neuron only."""
+def _single_path(graph: Graph) -> Rule:
+    """A hidden neuron's ∂E_total/∂out taken through one next neuron only: the first, or
+    the last. (Not every one of a wide layer's: no student keeps the 23rd path alone, and
+    every unlikely rule tried is one more chance to explain a slip by accident.)"""
     sums = [t for t in graph if t.role == Role.GRADIENT and _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
-    widest = max((len(t.formula.args) for t in sums if t.formula is not None), default=0)
-    return [graph.with_formulas({t.id: t.formula.args[k] for t in sums
-                                 if t.formula is not None and k < len(t.formula.args)})
-            for k in range(widest)]
+    yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[0])
+    yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[-1])
 
 
-def _other_order(graph: Graph) -> list[Graph]:
-    spec = graph.spec
-    if len(spec.layers) < 2:
-        return []
-    flipped = "sequential" if spec.update_order == "simultaneous" else "simultaneous"
-    return [build_trace(dataclasses.replace(spec, update_order=flipped))]
+def _other_order(graph: Graph) -> Rule:
+    """Hidden deltas from the other update order: each ∂net/∂out factor on a hidden path is
+    the next layer's weight as it was before this step's update (simultaneous) or after it
+    (sequential); the rule swaps the two. Those factors are the only formulas the order
+    changes (a test builds the other order's trace and compares)."""
+    factors = [t for t in graph if t.role == Role.LOCAL and _role_of(graph, t.of) == Role.NET
+               and _role_of(graph, t.wrt) == Role.OUT]
+    updates = {(t.ref.unit, t.example): t for t in graph if t.role == Role.UPDATE}
+    online = graph.spec.mode == "online" and len(graph.spec.examples) > 1
+
+    def swapped(term: Term) -> sp.Expr:
+        assert term.of is not None and term.wrt is not None
+        net, out = graph.terms[term.of], graph.terms[term.wrt]
+        before = _weight_on(net, out)  # the weight (or its last update) the forward pass used
+        unit = graph.terms[graph.ids[before.name]].ref.unit
+        after = updates[unit, term.example if online else 0].symbol
+        return after if term.formula == before else before
+
+    return _changes(factors, swapped)
 
 
-def _wrong_input(graph: Graph) -> list[Graph]:
-    """∂net/∂w read as another input of the same neuron (shifted by 1, 2, …)."""
-    by_shift: dict[int, dict[int, sp.Expr]] = {}
+def _weight_on(net: Term, out: Term) -> sp.Symbol:
+    """The weight that multiplies `out` in the formula of `net` (Σ w·x + b)."""
+    assert net.formula is not None
+    for product in sp.Add.make_args(net.formula):
+        if isinstance(product, sp.Mul) and product.args[-1] == out.symbol:
+            weight: sp.Symbol = product.args[0]
+            return weight
+    raise ValueError(f"{out.name} is not an input of {net.name}")
+
+
+def _wrong_input(graph: Graph) -> Rule:
+    """∂net/∂w read as the next input of the same neuron, or the one before (the only other
+    of two). Not every other input of a wide layer: see `_single_path`."""
+    reads: list[tuple[Term, list[sp.Expr], int]] = []  # term, inputs of its net, its own
+    nets: dict[int, tuple[list[sp.Expr], dict[sp.Expr, int]]] = {}  # a neuron's weights share
     for term in graph:
         if term.role != Role.LOCAL or term.derivation is None or term.formula is None or (
                 _role_of(graph, term.wrt) != Role.WEIGHT):
             continue
-        products = [a for a in sp.Add.make_args(term.derivation.of) if isinstance(a, sp.Mul)]
-        inputs = [a.args[1] for a in products if len(a.args) == 2]
-        if term.formula not in inputs or len(inputs) < 2:
-            continue
-        index = inputs.index(term.formula)
-        for shift in range(1, len(inputs)):
-            by_shift.setdefault(shift, {})[term.id] = inputs[(index + shift) % len(inputs)]
-    return [graph.with_formulas(changes) for _, changes in sorted(by_shift.items())]
+        origin = term.derivation.of
+        if id(origin) not in nets:
+            products = [a for a in sp.Add.make_args(origin) if isinstance(a, sp.Mul)]
+            inputs = [a.args[1] for a in products if len(a.args) == 2]
+            nets[id(origin)] = inputs, {x: i for i, x in enumerate(inputs)}
+        inputs, index = nets[id(origin)]
+        if term.formula in index and len(inputs) >= 2:
+            reads.append((term, inputs, index[term.formula]))
+    positions = frozenset(t.id for t, _, _ in reads)
+    for shift in (1, -1):  # the next input, the one before (the same one of two inputs)
+        if shift == -1 and all(len(inputs) == 2 for _, inputs, _ in reads):
+            break
+
+        def formulas(shift: int = shift) -> Formulas:
+            return {t.id: inputs[(i + shift) % len(inputs)] for t, inputs, i in reads}
+
+        yield positions, formulas
 
 
-def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr]) -> Callable[[Graph], list[Graph]]:
-    def variants(graph: Graph) -> list[Graph]:
-        eta = graph.only(RATE).symbol
-        changes = {t.id: instantiate(t.formula, {eta: eta_value(eta)}) for t in graph
-                   if t.role == Role.UPDATE and t.formula is not None
-                   and eta in t.formula.free_symbols}
-        return [graph.with_formulas(changes)]
-    return variants
+def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr]) -> Callable[[Graph], Rule]:
+    def rule(graph: Graph) -> Rule:
+        rate = graph.only(RATE)
+        updates = [t for t in graph if t.role == Role.UPDATE and rate.id in t.parents]
+        value = eta_value(rate.symbol)
+        return _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}))
+    return rule
+
+
+def _both(*rules: Callable[[Graph], Rule]) -> Callable[[Graph], Rule]:
+    def rule(graph: Graph) -> Rule:
+        for each in rules:
+            yield from each(graph)
+    return rule
 
 
 CATALOGUE: tuple[Misconception, ...] = (
     Misconception("sign-error", "uses target − out for ∂E/∂out (the sign is flipped)",
-                  lambda s: _scaled(s, sp.Integer(-1))),
+                  _scaled(sp.Integer(-1))),
     Misconception("factor-two", "drops or doubles the ½ of the squared error",
-                  lambda s: _scaled(s, sp.Integer(2)) + _scaled(s, sp.Rational(1, 2))),
+                  _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)))),
     Misconception("net-for-out", "writes σ′(net) as net(1 − net) instead of out(1 − out)",
                   _net_for_out),
     Misconception("single-path", "takes only one output's path for a hidden neuron's ∂E/∂out",

@@ -31,8 +31,8 @@ from .functions import (
     jacobian,
     loss_derivative,
     net_derivatives,
+    normalized_delta,
     simplified_delta,
-    simplified_normalized_delta,
 )
 from .graph import Derivation, Graph, Term, parents_of
 from .quantities import RATE, Bias, Neuron, Ref, Role, Stage, Weight, derivative
@@ -343,13 +343,9 @@ class _Recorder:
                 d_act = self.local(outs[j], nets[m], k, index, neuron,
                                    self.output_formula(index, j, nets), nets[m].symbol, formula)
                 shares.append(_product(d_outs[j].symbol, d_act.symbol))
-            short = simplified_normalized_delta(activation, self.loss, layer.size, m)
-            simplified = None
-            if short is not None:
-                generic = sp.symbols(f"y1:{layer.size + 1}", positive=True) + sp.symbols(
-                    f"t1:{layer.size + 1}", real=True)
-                actual = [o.symbol for o in outs] + [t.symbol for t in self.targets[k]]
-                simplified = instantiate(short, dict(zip(generic, actual, strict=True)))
+            short = normalized_delta(activation, self.loss)
+            simplified = None if short is None else instantiate(
+                short, {OUT: outs[m].symbol, TARGET: self.targets[k][m].symbol})
             self.deltas[index, k, m] = self.add(
                 Ref(Role.DELTA, neuron, example=k), Stage.BACKWARD, index, neuron,
                 _sum(*shares), of=run.error.id, wrt=nets[m].id, simplified=simplified,

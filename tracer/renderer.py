@@ -19,14 +19,14 @@ import jinja2.sandbox
 from . import diagram
 from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
-from .evaluation import Trace, register_display
+from .evaluation import Trace
 from .files import write_files
-from .pdf import compile_pdf
+from .formats import DOCUMENT_FORMATS
 from .sheets import Booklet, FeedbackSheet, QuestionSheet
 from .training import TrainingRun
 
 Environment = jinja2.Environment  # for callers that pass one along without importing jinja2
-FORMATS = ("md", "tex", "json", "pdf")
+FORMATS = DOCUMENT_FORMATS
 TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
 Context = Document | QuestionSheet | FeedbackSheet | Booklet
 
@@ -177,6 +177,8 @@ def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = Non
                every: int = 0, focus_on: Sequence[str] = ()) -> bytes:
     """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
     read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
+    from .pdf import compile_pdf  # subprocess and signal: only for PDFs
+
     return compile_pdf(render(source, "tex", env, every, focus_on=focus_on))
 
 
@@ -187,6 +189,3 @@ def notebook_latex(trace: Trace) -> str:
     return "$$\\begin{aligned}" + " \\\\ ".join(f"&{row}" for row in rows) + (
         "\\end{aligned}$$")
 
-
-register_display("markdown", lambda trace: render(trace, "md"))
-register_display("latex", notebook_latex)

@@ -1,0 +1,7 @@
+"""The formats each command writes (the command line offers them before loading a renderer)."""
+
+from __future__ import annotations
+
+DOCUMENT_FORMATS = ("md", "tex", "json", "pdf")  # tracer render
+KEY_FORMATS = ("md", "tex", "pdf")  # tracer keys
+CHECK_FORMATS = ("text", "md", "json")  # tracer check
