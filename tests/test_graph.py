@@ -43,12 +43,15 @@ def graph(request: pytest.FixtureRequest) -> Graph:
 
 
 def test_parents_are_the_symbols_of_the_formula(graph: Graph) -> None:
+    """Every symbol of every formula is a term's own (no generic symbol of functions.py is
+    left, even where an input has its name), and the parents are exactly those terms."""
     ids = {term.symbol: term.id for term in graph}
     for term in graph:
         symbols: set[sp.Symbol] = set()
         for expr in (term.formula, term.numeric):
             symbols |= set() if expr is None else expr.free_symbols
-        assert term.parents == tuple(sorted(ids[s] for s in symbols if s in ids)), term.name
+        assert symbols <= set(ids), term.name
+        assert term.parents == tuple(sorted(ids[s] for s in symbols)), term.name
         assert all(p < term.id for p in term.parents)  # recorded in topological order
 
 
@@ -169,3 +172,20 @@ def test_names_as_students_write_them() -> None:
                                ("δ_o1", "delta_o1"), ("deltao1", "delta_o1"),
                                (" dE / dout_h1 ", "dE_total/dout_h1"), ("w55", None)]:
         assert table.resolve(written) == canonical, written
+
+
+def test_generic_symbol_names_as_inputs() -> None:
+    """Inputs named like the generic symbols the definitions are written in (x, y, t, a, w,
+    b, i) are terms of their own: no formula reads one in place of a generic symbol."""
+    spec = tracer.spec_from_dict({
+        "loss": "binary_cross_entropy", "learning_rate": 0.5,
+        "inputs": {"x": 0.1, "y": 0.2, "t": 0.3, "a": 0.4, "i": 0.5},
+        "targets": {"o1": 0.5},
+        "layers": [{"name": "h", "activation": "leaky_relu", "weights": [[0.1] * 5] * 2,
+                    "bias": 0.1},
+                   {"name": "o", "activation": "sigmoid", "weights": [[0.3, -0.2]],
+                    "bias": 0.0}]})
+    graph = tracer.build_trace(spec)
+    ids = {term.symbol: term.id for term in graph}
+    for term in graph:
+        assert term.formula is None or term.formula.free_symbols <= set(ids), term.name

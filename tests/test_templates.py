@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 
 import tracer
+from tracer.check import Checker
 from tracer.cli import main
 from tracer.errors import TracerError
-from tracer.renderer import environment, render_pdf
+from tracer.handouts import key_files
+from tracer.keys import make_variants
+from tracer.renderer import environment, render_feedback, render_pdf, render_question
+from tracer.report import feedback_sheet
+from tracer.sheets import question_sheet
+
+ROOT = Path(__file__).parent.parent
 
 
 def test_user_template_overrides_one_block(tmp_path: Path) -> None:
@@ -90,3 +97,33 @@ def test_notebook_display() -> None:
     latex = trace._repr_latex_()
     assert latex is not None
     assert latex.startswith("$$\\begin{aligned}") and "0.082167041" in latex
+
+
+def test_templates_exported_by_earlier_versions_still_work(tmp_path: Path) -> None:
+    """Question sheets and feedback see the names their templates always had."""
+    (tmp_path / "question.md.j2").write_text(
+        "{{ doc.title }} for {{ student }}: {% for row in asked %}{{ row.cells[1] }} "
+        "{% endfor %}to {{ digits }} places\n", encoding="utf-8")
+    (tmp_path / "check.md.j2").write_text(
+        "{{ title }} {{ score }} {% for status, n in counts.items() %}{{ n }} {{ status }} "
+        "{% endfor %}{{ lines | length }}\n", encoding="utf-8")
+    trace = tracer.trace(tracer.example_spec())
+    env = environment([tmp_path])
+    sheet = question_sheet(trace, "md", ["net_h1", "w5_new"], "Ann")
+    assert render_question(sheet, "md", env) == (
+        "A step by step backpropagation example for Ann: net_h1 w5_new to 9 places\n")
+    report = Checker(trace).mark("net_h1 = 0.3775\nw5_new = 1\n")
+    assert render_feedback(feedback_sheet(report, trace), env) == (
+        "A step by step backpropagation example 50% 1 correct 1 wrong 2\n")
+
+
+def test_a_booklet_needs_a_worked_template_that_makes_parts(tmp_path: Path) -> None:
+    """A whole-document worked.tex.j2 of its own (as exported before booklets had parts)
+    would put the first key alone into the booklet: that is one line, not a short booklet."""
+    (tmp_path / "worked.tex.j2").write_text(
+        "\\documentclass{article}\\begin{document}{{ doc.title }}\\end{document}\n",
+        encoding="utf-8")
+    exercise = tracer.build_trace(tracer.load_spec(ROOT / "examples" / "homework.toml"))
+    variants = make_variants(exercise, 1, [("a", None), ("b", None)])
+    with pytest.raises(TracerError, match=r"worked\.tex\.j2: the booklet lacks 'Variant a'"):
+        key_files(exercise, variants, 1, "tex", booklet=True, env=environment([tmp_path]))

@@ -21,7 +21,7 @@ from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .graph import Graph, Term
 from .memo import per_trace
 from .numbers import format_value
-from .quantities import PARAMETER_ROLES, RATE, Ref, Role, Stage
+from .quantities import PARAMETER_ROLES, RATE, Role, Stage
 from .training import TrainingRun
 
 # A step whose one-line LaTeX source is longer than this is set on several aligned lines.
@@ -133,7 +133,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
                    for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
             Row((t.latex, context.format(run.initial[t.name]), final.number(update.id)))
-            for t, update in _updates(graph) if keep is None or update.id in keep
+            for t, update in graph.updates if keep is None or update.id in keep
         ),
         error_before=context.format(run.errors[0]),
         error_after=context.format(run.errors[-1]),
@@ -144,16 +144,6 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         figures=dict(figures or {}),
         focused=focused is not None,
     )
-
-
-def _updates(graph: Graph) -> list[tuple[Term, Term]]:
-    """Each parameter the step updates and its final update."""
-    pairs = []
-    for term in graph.givens:
-        update = graph.find(Ref(Role.UPDATE, term.ref.unit))
-        if term.role in PARAMETER_ROLES and update is not None:
-            pairs.append((term, update))
-    return pairs
 
 
 def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, ...]:
@@ -259,7 +249,7 @@ def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
         ("Values carried", "exact (rounded only when shown)" if spec.carry == "exact"
          else f"rounded to {spec.digits} decimals at every step, as by hand"),
     ]
-    if len(spec.examples) > 1:
+    if spec.several:
         how = (f"{spec.batch_reduction} of the examples' gradients, one update"
                if spec.mode == "batch" else "one update per example, in order")
         rows.append(("Training examples", f"{len(spec.examples)}, {spec.mode} ({how})"))
@@ -293,7 +283,7 @@ def _sections(context: _Context, escape: Callable[[str], str],
     """
     symbolic = context.trace.symbolic
     spec = symbolic.spec
-    online = spec.mode == "online" and len(spec.examples) > 1
+    online = spec.online
     sections = []
     for run in range(1, len(spec.examples) + 1) if online else [0]:
         sections += _run_sections(context, escape, run, intro=first_run and run <= 1)
@@ -357,7 +347,7 @@ def _group_title(context: _Context, term: Term) -> str:
     if term.role == Role.UPDATE:
         return "New values"
     if term.role in (Role.LOCAL, Role.GRADIENT) and wrt and wrt.role in PARAMETER_ROLES:
-        if len(spec.examples) > 1 and not term.example:
+        if spec.several and not term.example:
             return "Gradients over the batch"
         return f"{example}Gradients of the parameters"
     if term.role == Role.ERROR:

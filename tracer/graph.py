@@ -16,7 +16,7 @@ from functools import cached_property
 import sympy as sp
 
 from . import names
-from .quantities import Neuron, Ref, Role, Stage
+from .quantities import PARAMETER_ROLES, Neuron, Ref, Role, Stage
 from .spec import Spec
 
 
@@ -82,16 +82,13 @@ def parents_of(expr: sp.Expr | None, ids: Mapping[str, int]) -> tuple[int, ...]:
     if expr is None:
         return ()
     if expr.is_Symbol:
-        position = ids.get(expr.name)
-        return () if position is None else (position,)
+        return (ids[expr.name],)
     found = set()
     stack = [expr]
     while stack:
         node = stack.pop()
         if node.is_Symbol:
-            position = ids.get(node.name)
-            if position is not None:
-                found.add(position)
+            found.add(ids[node.name])  # a KeyError: a symbol of no term (a generic one left)
         else:
             stack.extend(node.args)
     return tuple(sorted(found))
@@ -112,6 +109,7 @@ class Graph:
     @classmethod
     def of(cls, spec: Spec, terms: Iterable[Term], values: Iterable[float]) -> Graph:
         recorded = tuple(terms)
+        _check_order(recorded)
         return cls(spec, recorded, tuple(values), {t.name: t.id for t in recorded})
 
     def __getitem__(self, name: str) -> Term:
@@ -197,4 +195,22 @@ class Graph:
             replace(t, formula=changes[t.id], numeric=None, simplified=None,
                     parents=parents_of(changes[t.id], self._index)) if t.id in changes else t
             for t in self.terms)
+        _check_order(terms[i] for i in changes)
         return Graph(self.spec, terms, self.values, self._index)
+
+    @cached_property
+    def updates(self) -> tuple[tuple[Term, Term], ...]:
+        """Each parameter the step updates, with its final update."""
+        pairs = []
+        for term in self.givens:
+            update = self.find(Ref(Role.UPDATE, term.ref.unit))
+            if term.role in PARAMETER_ROLES and update is not None:
+                pairs.append((term, update))
+        return tuple(pairs)
+
+
+def _check_order(terms: Iterable[Term]) -> None:
+    """Every term comes after the terms it uses: evaluation and the walks rely on it."""
+    for term in terms:
+        if term.parents and term.parents[-1] >= term.id:
+            raise ValueError(f"{term.name} uses a term recorded after it")

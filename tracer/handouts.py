@@ -16,8 +16,8 @@ from .renderer import (
     Environment,
     document,
     environment,
-    render,
     render_booklet,
+    render_document,
     render_question,
 )
 from .sheets import booklet as make_booklet
@@ -34,15 +34,20 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     env = env or environment()
     files: dict[str, str | bytes] = {}
     listed: dict[str, dict[str, str]] = {}
+    keys = []
     for variant in variants:
         named = listed[variant.file_id] = variant_files(variant, fmt)
         sheet = question_sheet(variant.trace, source, wanted, _who(variant))
+        keys.append(document(variant.trace, source))
         files[named["question"]] = _compiled(render_question(sheet, source, env), fmt)
-        files[named["key"]] = _compiled(render(variant.trace, source, env), fmt)
+        files[named["key"]] = _compiled(render_document(keys[-1], source, env), fmt)
         files[named["spec"]] = variant_toml(spec, variant)
         files[named["answers"]] = blank_sheet(spec, variant, wanted)
     if booklet:
-        files[f"booklet.{fmt}"] = _compiled(_booklet(variants, source, env), fmt)
+        escape = ESCAPES[source]
+        labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
+        files[f"booklet.{fmt}"] = _compiled(
+            render_booklet(make_booklet(keys, labels), source, env), fmt)
     manifest = Manifest(spec.title, spec.source, seed, fmt, tuple(variants), listed)
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
@@ -58,11 +63,3 @@ def _who(variant: Variant) -> str:
 
 def _compiled(text: str, fmt: str) -> str | bytes:
     return compile_pdf(text) if fmt == "pdf" else text
-
-
-def _booklet(variants: Sequence[Variant], fmt: str, env: Environment) -> str:
-    """Every key in one document, each part labelled with its variant and student."""
-    escape = ESCAPES[fmt]
-    documents = [document(v.trace, fmt) for v in variants]
-    labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
-    return render_booklet(make_booklet(documents, labels), fmt, env)

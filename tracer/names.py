@@ -24,8 +24,9 @@ def neuron(layer: str, index: int) -> str:
     return f"{layer}{index}"
 
 
-_RESERVED = re.compile(r"^(w\d+|b\d+|b_.*|eta|(net|out|E|target|delta)_.*|E|d.*/.*|.*_new|"
-                       r".*_after)$")
+# Names a quantity has or could have: an input w1_new would be the update of w1 (every name
+# with _after starts net_, out_ or E_).
+_RESERVED = re.compile(r"^(w\d+|b\d+|b_.*|eta|(net|out|E|target|delta)_.*|E|d.*/.*|[wb]\d+_new)$")
 _NAME_SYNTAX = re.compile(r"[A-Za-z0-9_/@]{1,80}")
 
 
@@ -33,7 +34,7 @@ def reserved(identifier: str) -> str:
     """Why an input may not be named `identifier` (it could be taken for a quantity: w1,
     net_h1, x_new), or nothing."""
     if _RESERVED.fullmatch(identifier):
-        return "clashes with a quantity name (w1, b1, eta, net_..., ..._new, ...)"
+        return "clashes with a quantity name (w1, b1, w1_new, eta, net_..., ...)"
     return ""
 
 
@@ -52,17 +53,19 @@ _PREFIX = {Role.TARGET: "target_", Role.NET: "net_", Role.OUT: "out_", Role.ERRO
 
 def name(ref: Ref) -> str:
     """The canonical name of a quantity."""
-    role = ref.role
+    role, unit = ref.role, ref.unit
     if ref.of is not None and ref.wrt is not None:  # a derivative
         text = f"d{name(ref.of)}/d{name(ref.wrt)}"
     elif role is Role.RATE:
         text = "eta"
-    elif ref.unit is None:
+    elif unit is None and role is Role.ERROR:
         text = "E_total"
+    elif unit is None:
+        raise ValueError(f"a {role} quantity needs a unit")
     elif role is Role.UPDATE:
-        text = _unit(ref.unit) + "_new"
+        text = _unit(unit) + "_new"
     else:
-        text = _PREFIX.get(role, "") + _unit(ref.unit)
+        text = _PREFIX.get(role, "") + _unit(unit)
     if ref.after:
         text += "_after"
     return f"{text}@{ref.example}" if ref.example else text
@@ -114,8 +117,10 @@ def _latex(ref: Ref, example: int) -> str:
         return _plus(_unit_latex(unit), example)
     if role is Role.RATE:
         text = r"\eta"
-    elif unit is None:
+    elif unit is None and role is Role.ERROR:
         text = "E_{total}"
+    elif unit is None:
+        raise ValueError(f"a {role} quantity needs a unit")
     elif type(unit) is Neuron:
         text = f"{_STEM[role]}_{{{_subscript(unit.name)}}}"
     else:

@@ -43,7 +43,7 @@ from .spec import Spec
 def build_trace(spec: Spec) -> Graph:
     """Record the forward pass, the error, the backward pass, the updates and the error after."""
     recorder = _Recorder(spec)
-    if spec.mode == "online" and len(spec.examples) > 1:
+    if spec.online:
         recorder.online()
     else:
         recorder.batch()
@@ -94,8 +94,7 @@ class _Recorder:
         self.terms: list[Term] = []
         self.ids: dict[str, int] = {}  # term name -> position
         self.loss = LOSSES[spec.loss]
-        several = len(spec.examples) > 1
-        self.examples = list(range(1, len(spec.examples) + 1)) if several else [0]
+        self.examples = list(range(1, len(spec.examples) + 1)) if spec.several else [0]
         self.passes: dict[tuple[bool, int], _Pass] = {}  # (after, example) -> its pass
         self.totals: dict[bool, Term] = {}  # after -> E_total over every example
         self.net_inputs: dict[int, dict[sp.Symbol, sp.Symbol]] = {}  # net -> weight: input
@@ -265,7 +264,7 @@ class _Recorder:
 
     def reduce_errors(self, after: bool) -> None:
         """E_total over every example, where there are several."""
-        if len(self.examples) > 1:
+        if self.spec.several:
             parts = [self.passes[after, k].error.symbol for k in self.examples]
             self.totals[after] = self.add(Ref(Role.ERROR, after=after),
                                           Stage.AFTER if after else Stage.ERROR,
@@ -283,7 +282,7 @@ class _Recorder:
                 else:
                     self.hidden_deltas(index, k, current)
                 self.parameters(index, k, current)
-            if len(self.examples) > 1 and self.spec.mode == "batch":
+            if self.spec.several and not self.spec.online:
                 self.batch_gradients(index)
             for parameter in self.parameter_terms(index):
                 self.update(parameter, current, update)

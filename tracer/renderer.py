@@ -1,7 +1,7 @@
 """Rendering through jinja2: the only module that imports it.
 
 Each template gets one typed view model: `worked.*.j2` a `Document` (`doc`), `question.*.j2`
-a `QuestionSheet` (`sheet`), `check.md.j2` a `FeedbackSheet` (`feedback`), `booklet.*.j2` a
+the fields of a `QuestionSheet`, `check.md.j2` those of a `FeedbackSheet`, `booklet.*.j2` a
 `Booklet` (`booklet`, with its cover as `doc`). Template search path (as in mkdocs): a user
 folder first, then the built-in templates, which stay reachable under the `builtin/` prefix
 so an override can `{% extends %}` them. Notebooks show a trace through this module too.
@@ -9,6 +9,7 @@ so an override can `{% extends %}` them. Notebooks show a trace through this mod
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,7 +29,6 @@ from .training import TrainingRun
 Environment = jinja2.Environment  # for callers that pass one along without importing jinja2
 FORMATS = DOCUMENT_FORMATS
 TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
-Context = Document | QuestionSheet | FeedbackSheet | Booklet
 
 
 def builtin_templates() -> Path:
@@ -64,7 +64,7 @@ def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
     )
 
 
-def _template_render(env: jinja2.Environment | None, name: str, **context: Context) -> str:
+def _template_render(env: jinja2.Environment | None, name: str, **context: object) -> str:
     """Render one template; a broken or missing template is one line naming file and line."""
     try:
         return (env or environment()).get_template(name).render(**context)
@@ -123,20 +123,34 @@ def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = No
 
 def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | None = None
                     ) -> str:
-    """The question sheet of an exercise: the network, the given values, what to compute."""
-    return _template_render(env, f"question.{_format(fmt, ('md', 'tex'), 'a question sheet')}"
-                            ".j2", sheet=sheet)
+    """The question sheet of an exercise: the network, the given values, what to compute.
+    The template sees the sheet's fields (`doc`, `student`, `asked`, `digits`)."""
+    name = f"question.{_format(fmt, ('md', 'tex'), 'a question sheet')}.j2"
+    return _template_render(env, name, **_fields(sheet))
 
 
 def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None) -> str:
-    """The Markdown feedback on a checked answer sheet."""
-    return _template_render(env, "check.md.j2", feedback=sheet)
+    """The Markdown feedback on a checked answer sheet. The template sees the sheet's fields
+    (`title`, `score`, `counts`, `lines`)."""
+    return _template_render(env, "check.md.j2", **_fields(sheet))
+
+
+def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
+    """A view model's fields as the template's names (the names templates have always had)."""
+    return {field.name: getattr(model, field.name) for field in dataclasses.fields(model)}
 
 
 def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = None) -> str:
-    """Several answer keys in one document."""
+    """Several answer keys in one document, each under its label."""
     name = f"booklet.{_format(fmt, ('md', 'tex'), 'a booklet')}.j2"
-    return _template_render(env, name, booklet=booklet, doc=booklet.cover)
+    text = _template_render(env, name, booklet=booklet, doc=booklet.cover)
+    missing = [doc.label for doc in booklet.documents if doc.label not in text]
+    if missing:  # an override of worked.tex.j2 made before booklets had parts
+        raise TracerError(f"the booklet lacks {missing[0]!r}: the template cannot be part of "
+                          "a booklet (it needs the `body` block and `doc.label` of "
+                          "builtin/worked.tex.j2; extend that, or export the templates again)",
+                          source=f"worked.{fmt}.j2")
+    return text
 
 
 def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:

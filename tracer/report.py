@@ -67,7 +67,7 @@ def feedback_sheet(report: Report, trace: Trace) -> FeedbackSheet:
                      markdown_text(r.reason),
                      steps.get(r.name) if r.status != Status.CORRECT else None)
         for r in report.results)
-    counts = tuple((str(status), n) for status, n in report.counts.items() if n)
+    counts = {str(status): n for status, n in report.counts.items() if n}
     return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
                          counts, lines)
 

@@ -5,7 +5,7 @@ text already escaped for its format and numbers already formatted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .document import ESCAPES, Document, Row, Step, build_document
@@ -52,7 +52,7 @@ class FeedbackSheet:
 
     title: str  # escaped
     score: str  # e.g. 75%
-    counts: tuple[tuple[str, int], ...]  # (status, lines with it), statuses that occur
+    counts: Mapping[str, int]  # status -> lines with it, for the statuses that occur
     lines: tuple[FeedbackLine, ...]
 
 

@@ -98,6 +98,16 @@ class Spec:
     def targets(self) -> tuple[tuple[str, float], ...]:
         return self.examples[0].targets
 
+    @property
+    def several(self) -> bool:
+        """Several training examples: their quantities carry @k."""
+        return len(self.examples) > 1
+
+    @property
+    def online(self) -> bool:
+        """One update per example, in order (else one update from the batch)."""
+        return self.several and self.mode == "online"
+
     # -- the parameter index: every input, neuron, weight and bias as a typed unit --------
     @cached_property
     def input_units(self) -> tuple[Input, ...]:
@@ -138,8 +148,8 @@ class Spec:
     def givens(self) -> tuple[tuple[Ref, float], ...]:
         """Every given value with its reference, in trace order: each example's inputs, each
         layer's weights then biases, each example's targets, the learning rate."""
-        several = len(self.examples) > 1
-        numbered = list(enumerate(self.examples, start=1)) if several else [(0, self.examples[0])]
+        numbered = (list(enumerate(self.examples, start=1)) if self.several
+                    else [(0, self.examples[0])])
         givens: list[tuple[Ref, float]] = []
         for k, example in numbered:
             givens += [(Ref(Role.INPUT, unit, example=k), value) for unit, (_, value)
@@ -166,8 +176,7 @@ class Spec:
         they always have, so that a spec and a seed keep giving the same variants.
         """
         outputs = {n.name: n for n in self.neuron_units[-1]}
-        several = len(self.examples) > 1
-        targets = [Ref(Role.TARGET, outputs[name], example=k if several else 0)
+        targets = [Ref(Role.TARGET, outputs[name], example=k if self.several else 0)
                    for k, example in enumerate(self.examples, start=1)
                    for name, _ in example.targets]
         refs = [ref for ref, _ in self.givens if ref.role not in (Role.TARGET, Role.RATE)]
@@ -184,7 +193,7 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     }
     if spec.ask:
         data["ask"] = list(spec.ask)
-    if len(spec.examples) == 1:
+    if not spec.several:
         data["inputs"] = dict(spec.inputs)
         data["targets"] = dict(spec.targets)
     else:

@@ -14,7 +14,7 @@ from .codegen import compile_loop
 from .errors import NumericError
 from .evaluation import Trace, evaluate, evaluate_vector, given_vector, initial_error
 from .graph import Graph
-from .quantities import PARAMETER_ROLES, TOTAL_ERROR, Ref, Role
+from .quantities import TOTAL_ERROR, Ref, Role
 
 Progress = Callable[[int, int], None]  # (updates done, updates in all)
 CHUNK = 2000  # updates between progress reports
@@ -47,12 +47,7 @@ _ERROR_AFTER = Ref(Role.ERROR, after=True)
 
 def feedback(graph: Graph) -> tuple[tuple[int, int], ...]:
     """(parameter, its final update) positions for every parameter the step updates."""
-    pairs = []
-    for term in graph.givens:
-        update = graph.find(Ref(Role.UPDATE, term.ref.unit))
-        if term.role in PARAMETER_ROLES and update is not None:
-            pairs.append((term.id, update.id))
-    return tuple(pairs)
+    return tuple((parameter.id, update.id) for parameter, update in graph.updates)
 
 
 def train(symbolic: Graph, iterations: int, values: Mapping[str, float] | None = None,
