@@ -17,7 +17,6 @@ import tracer
 from tracer.answers import parse_sheet
 from tracer.check import Checker, Report, Tolerance
 from tracer.cli import main
-from tracer.codegen import compile_carry
 from tracer.evaluation import Trace, evaluate_vector
 from tracer.numbers import format_value
 from tracer.spec import Spec
@@ -295,15 +294,12 @@ def test_variant_values_recomputed_in_part_equal_the_whole_variant(
     graph = trace.symbolic
     student = {p: v * 1.01 for p, v in enumerate(trace.values)
                if graph.terms[p].formula is not None and rng.random() < 0.2}
-    try:  # a student's value can leave a log's domain: nothing to compare then
-        recomputed = compile_carry(graph)(checker.givens, student)
-    except (OverflowError, ZeroDivisionError, ValueError):
-        assume(False)
+    recomputed = checker.carried(student)  # NaN where a student's value leaves a domain
     for variant in checker.variants:
         whole = graph.with_formulas(variant.formulas())
         try:
             expected = evaluate_vector(whole, checker.givens).values
-            carried = compile_carry(whole)(checker.givens, student)
+            carried = Checker(tracer.Trace(whole, expected)).carried(student)
         except (tracer.NumericError, OverflowError, ZeroDivisionError, ValueError):
             continue
         assert checker.variant_values(variant) == list(expected)

@@ -70,12 +70,12 @@ def generated() -> str:
           for loss in LOSSES.values()),
         "}",
         "SIMPLIFIED_DELTAS: dict[tuple[str, str], sp.Expr | None] = {",
-        *(f"    ({a.name!r}, {loss.name!r}): {optional(functions.derive_simplified_delta(a, loss))},"
-          for a, loss in pairs),
+        *(f"    ({a.name!r}, {loss.name!r}): "
+          f"{optional(functions.derive_simplified_delta(a, loss))}," for a, loss in pairs),
         "}",
         "NORMALIZED_DELTAS: dict[tuple[str, str], sp.Expr | None] = {",
-        *(f"    ({a.name!r}, {loss.name!r}): {optional(functions.derive_normalized_delta(a, loss))},"
-          for a, loss in pairs),
+        *(f"    ({a.name!r}, {loss.name!r}): "
+          f"{optional(functions.derive_normalized_delta(a, loss))}," for a, loss in pairs),
         "}",
     ]
     return "\n".join(line if len(line) <= 100 else line + "  # noqa: E501" for line in lines) + "\n"

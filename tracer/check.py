@@ -119,7 +119,7 @@ class Checker:
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.table)
         student = self._student_values(lines)
-        recomputed = self._carry(student)
+        recomputed = self.carried(student)
         seen: dict[Variant, list[float]] = {}
 
         def carried(variant: Variant) -> list[float]:
@@ -140,9 +140,10 @@ class Checker:
                 values[self.symbolic.position(line.name)] = line.number
         return values
 
-    def _carry(self, student: Mapping[int, float]) -> list[float]:
-        """Every value as its formula gives it from the student's own values where the
-        student gave them (else from values recomputed the same way); givens as given."""
+    def carried(self, student: Mapping[int, float]) -> list[float]:
+        """Every value as its formula gives it from the student's own values (by position)
+        where the student gave them, else from values recomputed the same way; givens as
+        given. NaN from a term that cannot be computed on."""
         start = self.givens + [0.0] * (len(self.symbolic.terms) - len(self.givens))
         return self._run(self._plan, start, student)
 

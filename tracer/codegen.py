@@ -252,27 +252,6 @@ def compile_checked(graph: Graph) -> Checked:
     return function
 
 
-Carry = Callable[[Sequence[float], Mapping[int, float]], list[float]]
-
-
-@per_trace
-@cycle_collection_paused()
-def compile_carry(graph: Graph) -> Carry:
-    """For checking: every quantity recomputed from its formula, where each value it depends
-    on is the student's own (by position) when given and otherwise recomputed the same way.
-
-    Returns, per position, the value the quantity's own formula gives (givens: as given).
-    """
-    emit = Emitter(graph)
-    givens = [emit.var(t.id) for t in graph.givens]
-    body = [*emit.load_givens("_given"),
-            f"_r = [{', '.join(givens)}] + [0.0] * {len(graph.terms) - len(givens)}"]
-    body += [f"{var} = _student.get({var[1:]}, {var})" for var in givens]
-    for i in emit.computed():
-        body += [f"_r[{i}] = {emit.store(i)}", f"v{i} = _student.get({i}, v{i})"]
-    body.append("return _r")
-    function: Carry = emit.define("_carry", "_given, _student", body)
-    return function
 
 
 Step = Callable[[list[float]], float]

@@ -110,7 +110,7 @@ def _other_order(graph: Graph) -> Rule:
     factors = [t for t in graph if t.role == Role.LOCAL and _role_of(graph, t.of) == Role.NET
                and _role_of(graph, t.wrt) == Role.OUT]
     updates = {(t.ref.unit, t.example): t for t in graph if t.role == Role.UPDATE}
-    online = graph.spec.mode == "online" and len(graph.spec.examples) > 1
+    online = graph.spec.online
 
     def swapped(term: Term) -> sp.Expr:
         assert term.of is not None and term.wrt is not None
