@@ -1,4 +1,5 @@
-"""Every benchmark in one run: trace scaling (with the naive baseline), each output format
+"""Every benchmark in one run: start-up against `import sympy`, trace scaling (with the naive
+baseline), each output format
 against Markdown, training against
 hand-written loops, answer keys and grading against a cold render. Each prints ratios
 measured in the same run; see benchmarks/README.md.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 FULL = {
+    "startup.py": [],
     "scale.py": ["--sizes", "8,16,32,48"],
     "formats.py": [],
     "train.py": [],
@@ -22,11 +24,12 @@ FULL = {
     "check.py": [],
 }
 QUICK = {
+    "startup.py": ["--repeat", "1", "--few"],
     "scale.py": ["--sizes", "2,3", "--repeat", "1", "--no-baseline"],
     "formats.py": ["--sizes", "2", "--repeat", "1"],
     "train.py": ["--iterations", "20", "--repeat", "1", "--wide", "2"],
-    "keys.py": ["--variants", "3"],
-    "check.py": ["--sheets", "3", "--wide", "3", "--wide-sheets", "2"],
+    "keys.py": ["--variants", "3", "--cold", "1"],
+    "check.py": ["--sheets", "3", "--wide", "3", "--wide-sheets", "2", "--cold", "1"],
 }
 
 

@@ -33,13 +33,15 @@ EXPECTED = {
 def compile_pdf(tex: str, folder: Path) -> str:
     (folder / "doc.tex").write_text(tex, encoding="utf-8")
     env = {**os.environ, "openin_any": "p", "openout_any": "p"}
-    for _ in range(2):
+    for _ in range(3):  # again only while LaTeX asks to rerun
         done = subprocess.run(
             ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
              "doc.tex"],
             cwd=folder, capture_output=True, text=True, env=env, timeout=120, check=False,
         )
         assert done.returncode == 0, done.stdout[-3000:]
+        if "Rerun" not in done.stdout:
+            break
     text = subprocess.run(["pdftotext", "-layout", "doc.pdf", "-"], cwd=folder,
                           capture_output=True, text=True, check=True).stdout
     return text

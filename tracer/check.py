@@ -24,6 +24,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from . import names
+from .acyclic import cycle_collection_paused
 from .answers import Line, parse_sheet
 from .codegen import Step, compile_formulas, compile_steps, compile_trace
 from .evaluation import Trace
@@ -113,9 +114,10 @@ class Checker:
         # true ones (the same for every sheet). Kept with the checker: variants are equal
         # only to themselves.
         self._plans: dict[Variant, list[tuple[int, Step]]] = {}
-        self._descendants: dict[frozenset[int], list[int]] = {}
+        self._bases: dict[frozenset[int], tuple[list[tuple[int, Step]], dict[int, int]]] = {}
         self._truths: dict[Variant, list[float]] = {}
 
+    @cycle_collection_paused()  # the trace is large: a collection walks it, to find nothing
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.table)
         student = self._student_values(lines)
@@ -272,28 +274,44 @@ class Checker:
         A term's value is the one its formula gives, before any value of the student's for
         it replaces it for the terms after: so one pass serves every line of a sheet.
         """
-        return self._run(self._variant_plan(variant),
-                         self.trace.values if start is None else start, student or {})
+        plan = self._variant_plan(variant)
+        if variant.shortcut is None:
+            return self._run(plan, self.trace.values if start is None else start, student or {})
+        # The rule as other given values: the student's own, changed by it, feed the plan.
+        values = list(self.trace.values if start is None else start)
+        own = dict(student or {})
+        for position, value in own.items():
+            values[position] = value
+        own.update(variant.shortcut.values(values))
+        return self._run(plan, self.trace.values if start is None else start, own)
 
     def _variant_plan(self, variant: Variant) -> list[tuple[int, Step]]:
         """The terms a variant affects, in order, each with its step (its changed formula's,
         or the trace's own)."""
         plan = self._plans.get(variant)
         if plan is None:
-            steps = compile_steps(self.symbolic)
-            changed = compile_formulas(self.symbolic, variant.formulas())
-            plan = self._plans[variant] = [
-                (i, changed[i] if i in changed else steps[i])  # type: ignore[misc]
-                for i in self._affected(variant)]
+            shortcut = variant.shortcut
+            sources = shortcut.givens if shortcut else variant.positions
+            base, index = self._base_plan(sources)
+            plan = list(base)
+            if shortcut is None:
+                changed = compile_formulas(self.symbolic, variant.formulas())
+                for position, step in changed.items():
+                    plan[index[position]] = (position, step)
+            self._plans[variant] = plan
         return plan
 
-    def _affected(self, variant: Variant) -> list[int]:
-        """The changed terms and every term that depends on one, in trace order (by the
-        terms changed: the 47 wrong-input shifts of a 48-wide layer change the same ones)."""
-        cached = self._descendants.get(variant.positions)
+    def _base_plan(self, sources: frozenset[int]) -> tuple[list[tuple[int, Step]],
+                                                           dict[int, int]]:
+        """The terms that depend on `sources` (computed ones; given values are read) with
+        the trace's own steps, and where each is in that list. Shared by the variants that
+        change the same terms (most do)."""
+        cached = self._bases.get(sources)
         if cached is None:
-            cached = self._descendants[variant.positions] = sorted(
-                self.symbolic.descendants(variant.positions))
+            steps = compile_steps(self.symbolic)
+            plan = [(i, step) for i in sorted(self.symbolic.descendants(sources))
+                    if (step := steps[i]) is not None]
+            cached = self._bases[sources] = plan, {i: k for k, (i, _) in enumerate(plan)}
         return cached
 
     def _diagnose(self, position: int, given: float, carried: Callable[[Variant], list[float]]

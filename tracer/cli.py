@@ -342,12 +342,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _report(report: Report, trace: Trace, fmt: str) -> str:
     """A check report as `text` (a table for the grader), `md` (feedback) or `json`."""
-    from .renderer import render_feedback
     from .report import feedback_sheet, report_json, report_text
 
     if fmt == "json":
         return json.dumps(report_json(report), indent=2) + "\n"
     if fmt == "md":
+        from .renderer import render_feedback
+
         return render_feedback(feedback_sheet(report, trace))
     return report_text(report, trace.symbolic.spec.digits)
 

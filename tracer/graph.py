@@ -135,6 +135,17 @@ class Graph:
     def givens(self) -> tuple[Term, ...]:
         return tuple(term for term in self.terms if term.formula is None)
 
+    def of_role(self, role: Role) -> tuple[Term, ...]:
+        """The terms of one role, in trace order."""
+        return self._roles.get(role, ())
+
+    @cached_property
+    def _roles(self) -> dict[Role, tuple[Term, ...]]:
+        found: dict[Role, list[Term]] = {}
+        for term in self.terms:
+            found.setdefault(term.role, []).append(term)
+        return {role: tuple(terms) for role, terms in found.items()}
+
     @cached_property
     def _refs(self) -> dict[Ref, int]:
         return {term.ref: term.id for term in self.terms}

@@ -9,7 +9,7 @@ changes are found by their roles and references.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,32 +22,44 @@ from .quantities import RATE, Role
 Formulas = Mapping[int, sp.Expr]  # position -> its formula under the wrong rule
 
 
+@dataclass(frozen=True)
+class Shortcut:
+    """The same rule as the trace's own formulas with some given values changed: `values`
+    gives them from the values of a trace (or of a sheet). Nothing to compile."""
+
+    givens: frozenset[int]
+    values: Callable[[Sequence[float]], Mapping[int, float]] = field(repr=False)
+
+
 @dataclass(frozen=True, eq=False)  # two variants may change the same terms differently
 class Variant:
     """The graph under one wrong rule: the terms it changes, and their formulas."""
 
     misconception: str
     positions: frozenset[int]
-    formulas: Callable[[], Formulas] = field(repr=False, compare=False)
+    formulas: Callable[[], Formulas] = field(repr=False)
+    shortcut: Shortcut | None = None
+
+
+Change = tuple[frozenset[int], Callable[[], Formulas], Shortcut | None]
+Rule = Iterator[Change]
 
 
 @dataclass(frozen=True)
 class Misconception:
     id: str
     description: str
-    rule: Callable[[Graph], Iterator[tuple[frozenset[int], Callable[[], Formulas]]]]
+    rule: Callable[[Graph], Rule]
 
     def variants(self, graph: Graph) -> list[Variant]:
-        return [Variant(self.id, positions, cache(formulas))
-                for positions, formulas in self.rule(graph) if positions]
+        return [Variant(self.id, positions, cache(formulas), shortcut)
+                for positions, formulas, shortcut in self.rule(graph) if positions]
 
 
-Rule = Iterator[tuple[frozenset[int], Callable[[], Formulas]]]
-
-
-def _changes(terms: list[Term], change: Callable[[Term], sp.Expr]) -> Rule:
+def _changes(terms: list[Term], change: Callable[[Term], sp.Expr],
+             shortcut: Shortcut | None = None) -> Rule:
     """One variant: `change` applied to each of `terms`."""
-    yield frozenset(t.id for t in terms), lambda: {t.id: change(t) for t in terms}
+    yield frozenset(t.id for t in terms), lambda: {t.id: change(t) for t in terms}, shortcut
 
 
 def _role_of(graph: Graph, position: int | None) -> Role | None:
@@ -62,7 +74,7 @@ def _of_total_error(graph: Graph, term: Term) -> bool:
 
 def _error_derivatives(graph: Graph) -> list[Term]:
     """∂E_total/∂out of the output neurons (the loss's own derivative)."""
-    return [t for t in graph if t.role == Role.LOCAL and _of_total_error(graph, t)
+    return [t for t in graph.of_role(Role.LOCAL) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT]
 
 
@@ -76,8 +88,8 @@ def _scaled(factor: sp.Expr) -> Callable[[Graph], Rule]:
 def _net_for_out(graph: Graph) -> Rule:
     """σ'(net) written as net(1 − net): the activation derivative read at net instead of out."""
     diagonal = []
-    for term in graph:
-        if term.role != Role.LOCAL or term.of is None or term.wrt is None:
+    for term in graph.of_role(Role.LOCAL):
+        if term.of is None or term.wrt is None:
             continue
         out, net = graph.terms[term.of], graph.terms[term.wrt]
         # ∂out/∂net of one neuron; not an off-diagonal Jacobian term
@@ -96,7 +108,7 @@ def _single_path(graph: Graph) -> Rule:
     """A hidden neuron's ∂E_total/∂out taken through one next neuron only: the first, or
     the last. (Not every one of a wide layer's: no student keeps the 23rd path alone, and
     every unlikely rule tried is one more chance to explain a slip by accident.)"""
-    sums = [t for t in graph if t.role == Role.GRADIENT and _of_total_error(graph, t)
+    sums = [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
     yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[0])
     yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[-1])
@@ -107,15 +119,18 @@ def _other_order(graph: Graph) -> Rule:
     the next layer's weight as it was before this step's update (simultaneous) or after it
     (sequential); the rule swaps the two. Those factors are the only formulas the order
     changes (a test builds the other order's trace and compares)."""
-    factors = [t for t in graph if t.role == Role.LOCAL and _role_of(graph, t.of) == Role.NET
+    factors = [t for t in graph.of_role(Role.LOCAL) if _role_of(graph, t.of) == Role.NET
                and _role_of(graph, t.wrt) == Role.OUT]
-    updates = {(t.ref.unit, t.example): t for t in graph if t.role == Role.UPDATE}
+    updates = {(t.ref.unit, t.example): t for t in graph.of_role(Role.UPDATE)}
     online = graph.spec.online
+    weights: dict[int, dict[sp.Expr, sp.Expr]] = {}  # net -> input -> the weight on it
 
     def swapped(term: Term) -> sp.Expr:
         assert term.of is not None and term.wrt is not None
-        net, out = graph.terms[term.of], graph.terms[term.wrt]
-        before = _weight_on(net, out)  # the weight (or its last update) the forward pass used
+        if term.of not in weights:
+            weights[term.of] = _weights(graph.terms[term.of])
+        # the weight (or its last update) the forward pass used, and this step's update
+        before = weights[term.of][graph.terms[term.wrt].symbol]
         unit = graph.terms[graph.ids[before.name]].ref.unit
         after = updates[unit, term.example if online else 0].symbol
         return after if term.formula == before else before
@@ -123,14 +138,11 @@ def _other_order(graph: Graph) -> Rule:
     return _changes(factors, swapped)
 
 
-def _weight_on(net: Term, out: Term) -> sp.Symbol:
-    """The weight that multiplies `out` in the formula of `net` (Σ w·x + b)."""
+def _weights(net: Term) -> dict[sp.Expr, sp.Expr]:
+    """Each input of a net input Σ w·x + b, and the weight on it."""
     assert net.formula is not None
-    for product in sp.Add.make_args(net.formula):
-        if isinstance(product, sp.Mul) and product.args[-1] == out.symbol:
-            weight: sp.Symbol = product.args[0]
-            return weight
-    raise ValueError(f"{out.name} is not an input of {net.name}")
+    return {product.args[1]: product.args[0] for product in sp.Add.make_args(net.formula)
+            if isinstance(product, sp.Mul) and len(product.args) == 2}
 
 
 def _wrong_input(graph: Graph) -> Rule:
@@ -138,8 +150,8 @@ def _wrong_input(graph: Graph) -> Rule:
     of two). Not every other input of a wide layer: see `_single_path`."""
     reads: list[tuple[Term, list[sp.Expr], int]] = []  # term, inputs of its net, its own
     nets: dict[int, tuple[list[sp.Expr], dict[sp.Expr, int]]] = {}  # a neuron's weights share
-    for term in graph:
-        if term.role != Role.LOCAL or term.derivation is None or term.formula is None or (
+    for term in graph.of_role(Role.LOCAL):
+        if term.derivation is None or term.formula is None or (
                 _role_of(graph, term.wrt) != Role.WEIGHT):
             continue
         origin = term.derivation.of
@@ -158,15 +170,21 @@ def _wrong_input(graph: Graph) -> Rule:
         def formulas(shift: int = shift) -> Formulas:
             return {t.id: inputs[(i + shift) % len(inputs)] for t, inputs, i in reads}
 
-        yield positions, formulas
+        yield positions, formulas, None
 
 
-def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr]) -> Callable[[Graph], Rule]:
+def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr],
+                 number: Callable[[float], float]) -> Callable[[Graph], Rule]:
+    """Updates with η replaced by `eta_value` (η is in no other formula: a shortcut gives
+    the updates that value, `number` of η, instead; a test checks both agree)."""
     def rule(graph: Graph) -> Rule:
         rate = graph.only(RATE)
-        updates = [t for t in graph if t.role == Role.UPDATE and rate.id in t.parents]
+        updates = [t for t in graph.of_role(Role.UPDATE) if rate.id in t.parents]
         value = eta_value(rate.symbol)
-        return _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}))
+        shortcut = Shortcut(frozenset({rate.id}),
+                            lambda values: {rate.id: number(values[rate.id])})
+        return _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}),
+                        shortcut)
     return rule
 
 
@@ -191,7 +209,7 @@ CATALOGUE: tuple[Misconception, ...] = (
                   _other_order),
     Misconception("wrong-input", "uses another input for ∂net/∂w", _wrong_input),
     Misconception("no-learning-rate", "updates with w − ∂E/∂w (no learning rate)",
-                  _update_rule(lambda eta: sp.Integer(1))),
+                  _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0)),
     Misconception("plus-sign", "updates with w + η·∂E/∂w (climbs the error)",
-                  _update_rule(lambda eta: -eta)),
+                  _update_rule(lambda eta: -eta, lambda eta: -eta)),
 )

@@ -208,15 +208,20 @@ class NameTable:
 
     def __init__(self, refs: Iterable[tuple[str, Ref]]) -> None:
         """`refs`: (canonical name, reference) of every quantity, in trace order."""
-        pairs = list(refs)
-        self.canonical = tuple(text for text, _ in pairs)
-        known = set(self.canonical)
+        self._pairs = list(refs)
+        self.canonical = tuple(text for text, _ in self._pairs)
+        self._known = frozenset(self.canonical)
+
+    @cached_property
+    def spellings(self) -> Mapping[str, str]:
+        """Every accepted spelling and its canonical name (made when a sheet first uses
+        one that is not canonical, or a formula: 24,000 names for 4,608 weights)."""
         spellings = {text: text for text in self.canonical}
-        for text, ref in pairs:
+        for text, ref in self._pairs:
             for alias in aliases(ref):
-                if alias not in known:
+                if alias not in self._known:
                     spellings.setdefault(alias, text)
-        self.spellings: Mapping[str, str] = spellings
+        return spellings
 
     @cached_property
     def matcher(self) -> NameMatcher:
@@ -229,7 +234,7 @@ class NameTable:
         text = written.strip().replace("∂", "d").replace("δ", "delta").replace(" ", "")
         if text.endswith("+"):
             text = text[:-1] + "_new"
-        return self.spellings.get(text)
+        return text if text in self._known else self.spellings.get(text)
 
     def suggest(self, written: str) -> str:
         """` (did you mean w5?)` for a near miss, or nothing."""

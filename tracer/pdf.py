@@ -12,6 +12,7 @@ from .errors import TracerError
 
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended"
 PDFLATEX_TIMEOUT = 120  # seconds
+MAX_PASSES = 3
 
 
 def compile_pdf(tex: str) -> bytes:
@@ -24,7 +25,9 @@ def compile_pdf(tex: str) -> bytes:
         (Path(folder) / "doc.tex").write_text(tex, encoding="utf-8")
         environ = {**os.environ, "openin_any": "p", "openout_any": "p",
                    "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "TEXMFOUTPUT": folder}
-        for _ in range(2):  # twice: longtable widths settle on the second run
+        # Once, and again only while LaTeX asks (longtable widths, references): a second
+        # pass was byte-identical for every document we make, and doubled the time.
+        for _ in range(MAX_PASSES):
             try:
                 done = subprocess.run(
                     [pdflatex, "-no-shell-escape", "-interaction=nonstopmode",
@@ -36,6 +39,8 @@ def compile_pdf(tex: str) -> bytes:
             if done.returncode != 0:
                 raise TracerError(f"pdflatex failed: {_tex_error(done.stdout)}",
                                   key="-f pdf")
+            if b"Rerun" not in done.stdout:
+                break
         return (Path(folder) / "doc.pdf").read_bytes()
 
 
