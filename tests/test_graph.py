@@ -118,6 +118,8 @@ def test_walks_agree_with_a_recursive_reading(name: str, rng: random.Random) -> 
     assert graph.descendants(chosen) == below
     within = graph.ancestors([start[0]])
     assert graph.descendants(chosen, within=within) == below & within
+    groups = [chosen, set(start), set()]
+    assert graph.descendants_of_each(groups) == [sorted(graph.descendants(g)) for g in groups]
 
 
 @settings(max_examples=10, deadline=None)

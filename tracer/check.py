@@ -305,14 +305,16 @@ class Checker:
                                                            dict[int, int]]:
         """The terms that depend on `sources` (computed ones; given values are read) with
         the trace's own steps, and where each is in that list. Shared by the variants that
-        change the same terms (most do)."""
-        cached = self._bases.get(sources)
-        if cached is None:
+        change the same terms (most do); found for every variant in one pass."""
+        if sources not in self._bases:
+            groups = list(dict.fromkeys(v.shortcut.givens if v.shortcut else v.positions
+                                        for v in self.variants))
             steps = compile_steps(self.symbolic)
-            plan = [(i, step) for i in sorted(self.symbolic.descendants(sources))
-                    if (step := steps[i]) is not None]
-            cached = self._bases[sources] = plan, {i: k for k, (i, _) in enumerate(plan)}
-        return cached
+            for group, affected in zip(groups, self.symbolic.descendants_of_each(groups),
+                                       strict=True):
+                plan = [(i, step) for i in affected if (step := steps[i]) is not None]
+                self._bases[group] = plan, {i: k for k, (i, _) in enumerate(plan)}
+        return self._bases[sources]
 
     def _diagnose(self, position: int, given: float, carried: Callable[[Variant], list[float]]
                   ) -> str | None:

@@ -9,7 +9,7 @@ these fields. Numbers are attached by `evaluation`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -146,13 +146,14 @@ class Graph:
             found.setdefault(term.role, []).append(term)
         return {role: tuple(terms) for role, terms in found.items()}
 
-    @cached_property
-    def _refs(self) -> dict[Ref, int]:
-        return {term.ref: term.id for term in self.terms}
-
     def find(self, ref: Ref) -> Term | None:
-        """The term of a reference, or None where this trace has no such quantity."""
-        position = self._refs.get(ref)
+        """The term of a reference, or None where this trace has no such quantity (found
+        by its name: names and references correspond one to one, and an index of every
+        reference would hash 24,000 of them for one look-up)."""
+        try:
+            position = self._index.get(names.name(ref))
+        except ValueError:  # a reference no quantity can have (an update of no parameter)
+            return None
         return None if position is None else self.terms[position]
 
     def only(self, ref: Ref) -> Term:
@@ -196,6 +197,27 @@ class Graph:
                 reached.add(position)
         return frozenset(reached if within is None else reached & within)
 
+    def descendants_of_each(self, groups: Sequence[Iterable[int]]) -> list[list[int]]:
+        """`descendants` of each group, in trace order, found in one pass for all: each term
+        carries a bit per group that reaches it."""
+        seeds = [0] * len(self.terms)
+        for bit, group in enumerate(groups):
+            for position in group:
+                seeds[position] |= 1 << bit
+        reach = [0] * len(self.terms)
+        for term in self.terms:
+            mask = seeds[term.id]
+            for parent in term.parents:
+                mask |= reach[parent]
+            reach[term.id] = mask
+        found: list[list[int]] = [[] for _ in groups]
+        for position, mask in enumerate(reach):
+            while mask:
+                low = mask & -mask
+                found[low.bit_length() - 1].append(position)
+                mask ^= low
+        return found
+
     # -- variants -----------------------------------------------------------------------
     def with_formulas(self, changes: Mapping[int, sp.Expr]) -> Graph:
         """The graph with some formulas replaced (their stable and simplified forms dropped,
@@ -214,8 +236,9 @@ class Graph:
         """Each parameter the step updates, with its final update."""
         pairs = []
         for term in self.givens:
-            update = self.find(Ref(Role.UPDATE, term.ref.unit))
-            if term.role in PARAMETER_ROLES and update is not None:
+            update = (self.find(Ref(Role.UPDATE, term.ref.unit))
+                      if term.role in PARAMETER_ROLES else None)
+            if update is not None:
                 pairs.append((term, update))
         return tuple(pairs)
 
