@@ -41,8 +41,12 @@ class Term:
     neuron: Neuron | None = None  # the neuron whose part it is, if one
     formula: sp.Expr | None = None
     parents: tuple[int, ...] = ()  # the terms the formula uses, in trace order
-    of: int | None = None  # a derivative's numerator; δ's error; an update's parameter
-    wrt: int | None = None  # a derivative's (or δ's) denominator
+    # What the quantity is of and with respect to, as terms: for a derivative its numerator
+    # and denominator (the parameter itself, the given term, even where the formula reads
+    # its value updated by an earlier example); for δ, E_total and the net input; for an
+    # update, `of` is the parameter updated.
+    of: int | None = None
+    wrt: int | None = None
     chain: tuple[int, ...] = ()  # the chain-rule factors this term's product stands for
     derivation: Derivation | None = None
     simplified: sp.Expr | None = None  # a shorter equal form, shown by documents
