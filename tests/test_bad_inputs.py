@@ -36,6 +36,18 @@ class Case:
     files: dict[str, str | bytes] = field(default_factory=dict)
 
 
+def _wide(width: int) -> str:
+    row = "[" + ", ".join(["0.01"] * width) + "]"
+    return ('loss = "half_squared_error"\nlearning_rate = 0.5\n[inputs]\n'
+            + "".join(f"i{k} = 0.1\n" for k in range(1, width + 1)) + "[targets]\n"
+            + "".join(f"o{k} = 0.5\n" for k in range(1, width + 1))
+            + '[[layers]]\nname = "o"\nactivation = "sigmoid"\n'
+            + f"weights = [{', '.join([row] * width)}]\nbias = 0.1\n")
+
+
+WIDE_320 = _wide(320)
+
+
 def spec_case(id: str, text: str, message: str, command: str = "render") -> Case:
     return Case(id, [command, "net.toml"], f"net.toml: {message}", {"net.toml": text})
 
@@ -95,7 +107,7 @@ CASES = [
               edit(edit(SOFTMAX, "[[0.5, -0.6], [0.7, 0.8], [-0.9, 0.1]]",
                         "[[5000.0, -6000.0], [7000.0, 8000.0], [-9000.0, 1000.0]]"),
                    "o2 = 0.0", "o2 = 0.5"),
-              "E_o2: cannot be computed (math domain error)"),
+              "E_o2: cannot be computed: outside the function's domain (math domain error)"),
     Case("output folder missing", ["render", "-o", "nowhere/seed.md"],
          "nowhere/seed.md: folder does not exist"),
     Case("output folder is a file", ["render", "-o", "plain.txt/seed.md"],
@@ -108,6 +120,12 @@ CASES = [
     Case("broken template", ["render", "--templates", "mine"],
          "mine/worked.md.j2:2: template error: Expected an expression",
          {"mine/worked.md.j2": "title\n{% if %}\n"}),
+    Case("template runtime error", ["render", "--templates", "mine"],
+         "mine/worked.md.j2:2: template error: ZeroDivisionError: division by zero",
+         {"mine/worked.md.j2": "title\n{{ 1/0 }}\n"}),
+    Case("template making ten billion characters", ["render", "--templates", "mine"],
+         "mine/worked.md.j2:2: template budget: '*' would make more than 50000000 characters",
+         {"mine/worked.md.j2": "title\n{{ 'a' * 10**10 }}\n"}),
     Case("template folder missing", ["render", "--templates", "none"],
          "none: --templates: is not a folder of templates"),
     Case("unknown focus name", ["render", "--focus", "w5,w99"],
@@ -136,7 +154,8 @@ CASES = [
          {"net.toml": SEED}),
     Case("check missing sheet", ["check", "net.toml", "none.txt"], "none.txt: file not found",
          {"net.toml": SEED}),
-    Case("check sheet not utf-8", ["check", "net.toml", "s.txt"], "s.txt: not UTF-8 text",
+    Case("check sheet not utf-8", ["check", "net.toml", "s.txt"],
+         "s.txt: cannot read file (not UTF-8 text: byte 10)",
          {"net.toml": SEED, "s.txt": b"net_h1 = \xff\n"}),
     Case("check sig-figs 0", ["check", "net.toml", "s.txt", "--sig-figs", "0"],
          "--sig-figs: must be from 1 to 15", {"net.toml": SEED, "s.txt": "net_h1 = 1\n"}),
@@ -147,6 +166,59 @@ CASES = [
     Case("check bad manifest", ["check", "net.toml", "sheets", "--manifest", "m.json"],
          "m.json: not a manifest written by tracer keys",
          {"net.toml": SEED, "sheets/a.txt": "net_h1 = 1\n", "m.json": "{\"variants\": 3}"}),
+    # Numbers and nesting TOML allows but Python cannot take as given.
+    spec_case("integer beyond floats", edit(SEED, "i1 = 0.05", "i1 = 1" + "0" * 400),
+              "inputs.i1: an integer of 401 digits is too large"),
+    spec_case("integer beyond 4,300 digits", edit(SEED, "i1 = 0.05", "i1 = 1" + "0" * 5000),
+              "invalid TOML: an integer of more than 4,300 digits"),
+    spec_case("arrays nested 2,000 deep", edit(SEED, "i2 = 0.10",
+                                               "i2 = 0.10\nx = " + "[" * 2000 + "]" * 2000),
+              "invalid TOML: arrays or tables nested too deeply"),
+    spec_case("digits of 300 digits", edit(SEED, "learning_rate", "digits = 1" + "0" * 300
+                                           + "\nlearning_rate"),
+              "digits: must be between 1 and 15, got an integer of 301 digits"),
+    spec_case("escape sequence in a key", edit(SEED, "learning_rate = 0.5",
+                                                'learning_rate = 0.5\n"lr\\u001b[2J" = 1'),
+              "lr\\x1b[2J: unknown key"),
+    spec_case("trace beyond the limit", WIDE_320,
+              "layers: the trace would hold about 514,895 quantities, more than the limit of "
+              "100,000"),
+    Case("spec that never ends", ["render", "/dev/zero"],
+         "/dev/zero: larger than the limit of 2,000,000 bytes"),
+    Case("check sheet that never ends", ["check", "net.toml", "/dev/zero"],
+         "/dev/zero: larger than the limit of 5,000,000 bytes", {"net.toml": SEED}),
+    Case("show-steps superscript", ["render", "-n", "3", "--show-steps", "\u00b2"],
+         "--show-steps: '\u00b2' is not an update number from 1 to 3"),
+    Case("show-steps too many", ["render", "-n", "300", "--show-steps",
+                                 ",".join(map(str, range(1, 202)))],
+         "--show-steps: lists 201 updates, more than 100"),
+    Case("train beyond the iteration limit", ["train", "-n", "100000000"],
+         "--iterations: 100,000,000 updates: the limit is 10,000,000"),
+    # Files: an input is never replaced; another program's file only with --force.
+    Case("report onto the spec", ["check", "net.toml", "s.txt", "-o", "net.toml"],
+         "net.toml: is an input of this command: choose another output",
+         {"net.toml": SEED, "s.txt": "net_h1 = 0.3775\n"}),
+    Case("report onto the sheet with --force", ["check", "net.toml", "s.txt", "-o", "s.txt",
+                                                "--force"],
+         "s.txt: is an input of this command", {"net.toml": SEED, "s.txt": "net_h1 = 1\n"}),
+    Case("render over a file tracer did not write", ["render", "-o", "notes.md"],
+         "notes.md: exists and was not written by tracer (--force replaces it)",
+         {"notes.md": "my own notes\n"}),
+    Case("showcase over a teacher's seed.md", ["showcase", "site"],
+         "site/seed.md: exists and was not written by tracer", {"site/seed.md": "mine\n"}),
+    Case("gradebook over a sheet", ["check", "net.toml", "sheets", "-o", "sheets/a.txt"],
+         "sheets/a.txt: is an input of this command",
+         {"net.toml": SEED, "sheets/a.txt": "net_h1 = 0.3775\n"}),
+    Case("keys into the exercise's folder", ["keys", "ex.toml", "--variants", "2", "--seed", "1",
+                                             "-o", "."],
+         ".: holds ex.toml, an input of this command: choose another folder",
+         {"ex.toml": EXERCISE}),
+    Case("keys into a folder of other files", ["keys", "ex.toml", "--variants", "2", "--seed",
+                                               "1", "-o", "mine"],
+         "mine: is not empty and not an earlier output of tracer keys",
+         {"ex.toml": EXERCISE, "mine/notes.txt": "x"}),
+    Case("format and file name disagree", ["render", "-f", "tex", "-o", "report.md"],
+         "report.md: the name says md but --format is tex (name it report.tex, or leave out -f)"),
 ]
 
 
@@ -187,13 +259,14 @@ def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert lines[0].startswith("tracer: error: ")
     assert case.message in lines[0], lines[0]
     assert "Traceback" not in captured.err
+    assert "\x1b" not in captured.err  # escape sequences are shown, never sent
     assert snapshot(tmp_path) == before
 
 
 def test_interrupted_write_keeps_the_previous_file(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "seed.md"
-    target.write_text("previous", encoding="utf-8")
+    target.write_text("<!-- Generated by tracer -->\nprevious", encoding="utf-8")
 
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
@@ -201,7 +274,7 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path: Path,
     monkeypatch.setattr(sys.modules["tracer.files"].os, "replace", broken_replace)
     monkeypatch.chdir(tmp_path)
     assert run(["render", "-o", "seed.md"]) == 2
-    assert target.read_text(encoding="utf-8") == "previous"
+    assert target.read_text(encoding="utf-8") == "<!-- Generated by tracer -->\nprevious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.md"]  # no temporary left
 
 

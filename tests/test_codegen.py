@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from pathlib import Path
 
 import pytest
 
 import tracer
+from tracer import codegen
 from tracer.check import Checker
 from tracer.cli import main
 from tracer.codegen import compile_checked, compile_trace
-from tracer.evaluation import Trace
+from tracer.evaluation import Trace, evaluate
+from tracer.network import build_trace
+from tracer.spec import parse_spec
 
 DATA = Path(__file__).parent / "data"
 
@@ -63,4 +67,30 @@ def test_a_failure_caused_by_rounded_given_values_is_named(tmp_path: Path,
                     'bias = 0.0\n', encoding="utf-8")
     assert main(["render", str(spec), "-o", "-"]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"tracer: error: {spec}: E_o1: cannot be computed (math domain error)")
+        f"tracer: error: {spec}: E_o1: cannot be computed: outside the function's domain "
+        "(math domain error)")
+
+
+
+def _wide(width: int) -> str:
+    return ('loss = "half_squared_error"\nlearning_rate = 0.5\n[inputs]\n'
+            + "".join(f"i{k} = {0.001 * (k % 7) - 0.0023}\n" for k in range(1, width + 1))
+            + '[targets]\no1 = 0.5\n[[layers]]\nname = "o"\nactivation = "linear"\n'
+            + "weights = [[" + ", ".join(f"{0.01 * (k % 5) + 0.1}" for k in range(width))
+            + "]]\nbias = 0.25\n")
+
+
+def test_a_sum_of_thousands_of_terms_compiles() -> None:
+    """Python's compiler recursed past its limit on `a + b + …` of about 3,000 terms."""
+    trace = evaluate(build_trace(parse_spec(_wide(3000), "wide.toml")))
+    assert math.isfinite(trace.value(trace.symbolic["E_total"]))
+
+
+def test_a_long_sum_folded_from_a_tuple_gives_the_same_floats(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flat form adds in the same order as `a + b + …`: bit-for-bit the same trace."""
+    spec = parse_spec(_wide(500), "wide.toml")
+    flat = evaluate(build_trace(spec)).values
+    monkeypatch.setattr(codegen, "_FLAT_SUM", 10**6)
+    nested = evaluate(build_trace(spec)).values
+    assert flat == nested

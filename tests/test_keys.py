@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import math
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,16 +17,19 @@ from hypothesis import strategies as st
 import tracer
 from tracer.check import Checker
 from tracer.cli import main
-from tracer.errors import TracerError
+from tracer.errors import SpecError, TracerError
+from tracer.escape import spreadsheet_safe
 from tracer.handouts import key_files
 from tracer.keys import (
     Student,
     make_variants,
     parse_roster,
+    read_manifest,
     safe_file_ids,
     variant_spec,
 )
 from tracer.spec import parse_spec
+from tracer.tomlout import to_toml
 
 ROOT = Path(__file__).parent.parent
 EXERCISE = ROOT / "examples" / "homework.toml"
@@ -90,15 +97,193 @@ def test_manifest_lists_students_seeds_and_values() -> None:
     assert float(rows[1]["w5"]) == data["variants"][1]["values"]["w5"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=6, unique=True))
+SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
+DEVICES = {"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(10))}
+
+
+@st.composite
+def hostile_ids(draw: st.DrawFn) -> list[str]:
+    """Distinct ids, with traps: case twins, device names, and the hash-suffixed form that
+    another id in the list would get."""
+    plain = st.text(min_size=1, max_size=80)
+    traps = st.sampled_from(["Ann", "ann", "ANN", "CON", "nul", "com1", "LPT9", "con.txt",
+                             "Nul.tar.gz", "student", "..", "a" * 70, "a" * 71])
+    ids = draw(st.lists(st.one_of(plain, traps), min_size=1, max_size=8))
+    ids += [f"{i[:51]}-{hashlib.sha256(i.encode()).hexdigest()[:8]}"
+            for i in draw(st.lists(st.sampled_from(ids), max_size=3))]
+    return list(dict.fromkeys(draw(st.permutations(ids))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_ids())
 def test_file_ids_are_safe_and_unique(ids: list[str]) -> None:
     safe = safe_file_ids(ids)
+    assert len(safe) == len(ids)
     assert len({s.lower() for s in safe}) == len(safe)
     for name in safe:
-        assert name and len(name) <= 60
-        assert all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in name)
-        assert not name.startswith((".", "-")) and ".." not in name.split(".")[0:1]
+        assert SAFE_ID.fullmatch(name) and len(name) <= 60, name
+        assert not name.startswith(".")
+        assert name.split(".")[0].lower() not in DEVICES, name
+    assert safe_file_ids(ids) == safe  # stable: a rerun writes the same files
+
+
+def test_hash_suffixed_ids_do_not_collide() -> None:
+    """`Ann` once got `Ann-17239b6e`, the very id of a third student: 3 variants, 10 files."""
+    ids = ["Ann", "ann", "Ann-17239b6e"]
+    safe = safe_file_ids(ids)
+    assert safe[2] == "Ann-17239b6e"  # a unique id keeps its own name
+    assert len({s.lower() for s in safe}) == 3
+    files = keys_for(ids)
+    assert len(files) == 3 * 4 + 2
+    manifest = json.loads(files["manifest.json"])
+    assert sorted(v["variant"] for v in manifest["variants"]) == sorted(safe)
+
+
+@pytest.mark.parametrize(("raw", "safe"), [
+    ("CON", "CON_"), ("nul", "nul_"), ("com1", "com1_"), ("LPT9", "LPT9_"), ("aux", "aux_"),
+    ("con.txt", "con_.txt"), ("Prn.tar.gz", "Prn_.tar.gz"), ("console", "console"),
+    ("com10", "com10"), ("con." + "x" * 70, "con_." + "x" * 55),
+])
+def test_windows_device_names_are_not_file_names(raw: str, safe: str) -> None:
+    assert safe_file_ids([raw]) == [safe]
+    assert f"{safe}.answers.txt" in keys_for([raw])
+
+
+def test_emoji_title_gives_a_readable_variant_spec() -> None:
+    """JSON's escapes wrote 😀 as \\ud83d\\ude00, which TOML rejects."""
+    title = "Backprop 😀 𝔼 \u202e\u2028\x7f \"quoted\" \\ end"
+    description = "Two\nlines\x00\ttab\r\n\U0010ffff 👩‍🔬"
+    data = tomllib.loads(EXERCISE.read_text(encoding="utf-8"))
+    symbolic = tracer.build_trace(tracer.spec_from_dict(
+        {**data, "title": title, "description": description}))
+    files = key_files(symbolic, make_variants(symbolic, 7, [("s1", None)]), 7, "md")
+    variant = files["s1.toml"]
+    assert isinstance(variant, str)
+    assert "\\ud83d" not in variant and "😀" in variant
+    spec = parse_spec(variant, "s1.toml")
+    assert (spec.title, spec.description) == (title, description)
+    assert "\u202e" not in variant.split("\n")[0]  # the header comment: neutralised
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(), st.text())
+def test_any_string_and_key_round_trip_through_toml(text: str, key: str) -> None:
+    data = {"title": text, key: 1.5, "table": {key: text}, "rows": [{key: [text, 2]}]}
+    back = tomllib.loads(to_toml(data, header=text))
+    assert back["title"] == text and back["table"] == {key: text}
+    assert back[key] == 1.5 and back["rows"] == [{key: [text, 2]}]
+
+
+def test_bidi_and_control_characters_do_not_reach_the_files() -> None:
+    """An RTL override reorders what a spreadsheet or an editor shows: `s1\u202etxt.exe`
+    would read as another student's id."""
+    student = Student("s1\u202egpj.exe\u2066", "=HYPERLINK(\"x\")\u202e\x1b[2J\u2028Bob")
+    symbolic = tracer.build_trace(tracer.load_spec(EXERCISE))
+    variants = make_variants(symbolic, 1, [(student.id, student)])
+    files = key_files(symbolic, variants, 1, "md")
+    hidden = ("\u202e", "\u2066", "\x1b", "\u2028")
+    for name in ("manifest.csv", "s1_gpj.exe.answers.txt", "s1_gpj.exe.toml"):
+        text = files[name]
+        assert isinstance(text, str)
+        assert not any(ch in text for ch in hidden), name
+    row = next(csv.DictReader(str(files["manifest.csv"]).splitlines()))
+    assert row["student_id"] == "s1\ufffdgpj.exe\ufffd"
+    assert row["student_name"].startswith("'=HYPERLINK")  # still quoted as a formula
+    assert tracer.spec_from_dict(tomllib.loads(str(files["s1_gpj.exe.toml"])))
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("-2", "-2"), ("+1.5", "+1.5"),
+    ("-inf", "'-inf"), ("\t=1", "\ufffd=1"), ("a\u202eb", "a\ufffdb"), ("\u202e=1", "\ufffd=1"),
+    ("a\r\nb", "a\ufffd\ufffdb"), ("Zoë 😀", "Zoë 😀"),
+])
+def test_spreadsheet_safe(cell: str, safe: str) -> None:
+    assert spreadsheet_safe(cell) == safe
+
+
+def test_a_drawn_value_the_spec_rejects_names_its_rule() -> None:
+    """A learning rate drawn as 0 was reported at the spec's `learning_rate`, a valid 0.5."""
+    spec = tracer.load_spec(EXERCISE)
+    with pytest.raises(SpecError) as error:
+        variant_spec(spec, {"eta": 0.0})
+    assert error.value.key == "randomize.learning_rate"
+    assert "drew 0 for" in error.value.message and "greater than 0" in error.value.message
+    with pytest.raises(SpecError) as error:  # any value the spec rules reject, too
+        variant_spec(spec, {"w1": 0.5, "w5": 2e6})
+    assert error.value.key == "randomize.weights"
+    assert "drew 2e+06 for w5" in error.value.message
+
+
+def test_manifest_names_the_spec_file_not_its_path(workdir: Path) -> None:
+    spec = (workdir / "ex.toml").resolve()
+    assert main(["keys", str(spec), "--variants", "2", "--seed", "7", "-o", "out"]) == 0
+    manifest = json.loads((workdir / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["spec"] == "ex.toml"
+    assert set(manifest) == {"exercise", "spec", "seed", "format", "variants"}
+    values = read_manifest(workdir / "out" / "manifest.json")
+    assert list(values) == ["v1", "v2"] and values["v1"] == manifest["variants"][0]["values"]
+
+
+GOOD_ENTRY = '{"variant": "v1", "values": {"w5": 0.5}}'
+
+
+def values_entry(value: str) -> str:
+    return f'{{"variants": [{{"variant": "v1", "values": {{"w5": {value}}}}}]}}'
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    pytest.param('{"variants": [3]}', "variants[1]: must be an object, not int", id="int"),
+    pytest.param('{"variants": [null]}', "variants[1]: must be an object", id="null"),
+    pytest.param('{"variants": [{"variant": 5, "values": {}}]}',
+                 "variants[1].variant: must be a non-empty", id="variant-not-str"),
+    pytest.param(values_entry("NaN"), "'w5' must be a finite", id="nan"),
+    pytest.param(values_entry("Infinity"), "must be a finite", id="inf"),
+    pytest.param(values_entry("1e999"), "must be a finite", id="overflowing-float"),
+    pytest.param(values_entry("1" + "0" * 400), "must be a finite", id="400-digit-int"),
+    pytest.param(values_entry("true"), "must be a finite", id="bool"),
+    pytest.param(values_entry('"0.5"'), "must be a finite", id="string"),
+    pytest.param('{"variants": [{"variant": "v1", "values": [1]}]}',
+                 "variants[1].values: must be", id="values-list"),
+    pytest.param(f'{{"variants": [{GOOD_ENTRY}, {GOOD_ENTRY}]}}',
+                 "variants[2].variant: duplicate variant 'v1'", id="duplicate"),
+    pytest.param('{"variants": {"v1": 1}}', "not a manifest written by tracer keys",
+                 id="variants-dict"),
+    pytest.param("[" * 100_000 + "]" * 100_000, "not a manifest written by tracer keys",
+                 id="deep-nesting"),
+    pytest.param(values_entry("1" + "0" * 5000), "not a manifest written by tracer keys",
+                 id="5000-digit-int"),
+])
+def test_bad_manifests_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TracerError) as error:
+        read_manifest(path)
+    assert message in error.value.line() and "\n" not in error.value.line()
+    assert error.value.source == str(path)
+
+
+def test_manifest_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(b'{"variants": "\\xff"}')
+    with pytest.raises(TracerError, match="not a manifest written by tracer keys"):
+        read_manifest(path)
+
+
+def test_huge_manifest_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    with path.open("wb") as file:
+        file.truncate(50_000_001)  # sparse: no 50 MB written
+    with pytest.raises(TracerError, match="larger than the limit of 50,000,000 bytes"):
+        read_manifest(path)
+
+
+def test_manifest_values_are_floats(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"variants": [{"variant": "v1", "values": {"w5": 1, "eta": 0.5}}]}',
+                    encoding="utf-8")
+    values = read_manifest(path)
+    assert values == {"v1": {"w5": 1.0, "eta": 0.5}}
+    assert all(type(v) is float and math.isfinite(v) for v in values["v1"].values())
 
 
 def test_hostile_student_names_are_escaped() -> None:
@@ -169,7 +354,9 @@ def test_keys_command_and_manifest_grading(workdir: Path) -> None:
     out = workdir / "out"
     booklet = (out / "booklet.md").read_text(encoding="utf-8")
     assert booklet.count("## Summary") == 4
-    assert booklet.startswith("**Ada Lovelace (s001)**\n\n# Homework: one step of backprop")
+    # The first student first (after the "Generated by tracer" comment files.py may add).
+    assert booklet.removeprefix("<!-- Generated by tracer -->\n").startswith(
+        "**Ada Lovelace (s001)**\n\n# Homework: one step of backprop")
     first = sorted(p.name for p in out.iterdir())
     assert main(["keys", "ex.toml", "--roster", str(ROSTER), "--seed", "7", "-o", "out2",
                  "--booklet"]) == 0
@@ -217,6 +404,9 @@ def test_keys_bad_input_writes_nothing(workdir: Path, capsys: pytest.CaptureFixt
          "did you mean 'learning_rate'"),
         (('learning_rate = { choices = [0.1', 'learning_rate = { choices = [-0.1'),
          "randomize.learning_rate", "greater than 0"),
+        (('learning_rate = { choices = [0.1, 0.25, 0.5] }',
+          'learning_rate = { low = 0.001, high = 0.004, decimals = 2 }'),
+         "randomize.learning_rate", "draws round to 0 at 2 decimals"),
         (('inputs  = { low = 0.0, high = 1.0, decimals = 2 }',
           'inputs  = { low = 0.0, high = 1.0, decimals = 20 }'), "randomize.inputs.decimals",
          "from 0 to 9"),

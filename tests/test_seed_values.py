@@ -82,7 +82,7 @@ def test_post_summary_rounds_to_published_figures() -> None:
 def test_first_training_step_is_the_documented_step(seed: Trace) -> None:
     run = tracer.train(seed.symbolic, 1)
     assert run.last.values == seed.values
-    assert run.errors == (seed["E_total"], seed["E_total_after"])
+    assert tuple(run.errors) == (seed["E_total"], seed["E_total_after"])
 
 
 def test_training_loop_repeats_the_documented_step_bit_for_bit(seed: Trace) -> None:
@@ -94,5 +94,5 @@ def test_training_loop_repeats_the_documented_step_bit_for_bit(seed: Trace) -> N
         errors.append(step["E_total"])
         values = {name: step[f"{name}_new"] for name in [f"w{k}" for k in range(1, 9)]}
     run = tracer.train(symbolic, 5)
-    assert run.errors[:5] == tuple(errors)
+    assert list(run.errors[:5]) == errors
     assert run.last.values == step.values

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 import tracer
 from tracer.errors import SpecError
-from tracer.spec import parse_spec
+from tracer.network import build_trace
+from tracer.spec import Spec, parse_spec
+
+from .strategies import networks
 
 SEED = tracer.example_text("seed")
 
@@ -203,3 +206,25 @@ def test_mutated_seed_gives_spec_error_or_spec(data: st.DataObject) -> None:
         parse_spec("\n".join(lines))
     except SpecError as error:
         assert "\n" not in error.line()
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(max_hidden=3, max_width=5, max_examples=3))
+def test_the_trace_size_estimate_is_close_to_the_count(spec: Spec) -> None:
+    # The limit is checked on the estimate before building: a poor one would refuse small
+    # networks or let huge ones through.
+    actual = len(build_trace(spec).terms)
+    assert 0.75 * actual <= spec.estimated_terms <= 1.5 * actual
+
+
+def test_a_network_beyond_the_trace_limit_is_refused_before_building() -> None:
+    width = 320  # 320 inputs x 320 outputs: about 300,000 quantities
+    inputs = "\n".join(f"i{k} = 0.1" for k in range(1, width + 1))
+    targets = "\n".join(f"o{k} = 0.5" for k in range(1, width + 1))
+    row = "[" + ", ".join(["0.01"] * width) + "]"
+    text = (f'loss = "half_squared_error"\nlearning_rate = 0.5\n[inputs]\n{inputs}\n'
+            f'[targets]\n{targets}\n[[layers]]\nname = "o"\nactivation = "sigmoid"\n'
+            f"weights = [{', '.join([row] * width)}]\nbias = 0.1\n")
+    with pytest.raises(SpecError, match=r"net.toml: layers: the trace would hold about "
+                                        r"[0-9,]+ quantities, more than the limit of 100,000"):
+        parse_spec(text, "net.toml")

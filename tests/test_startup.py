@@ -13,11 +13,12 @@ ROOT = Path(__file__).parent.parent
 # What every command needs: the spec, the graph, its evaluation and the command line.
 CORE = {
     "tracer", "tracer.acyclic", "tracer.cli", "tracer.codegen", "tracer.derived",
-    "tracer.errors", "tracer.evaluation", "tracer.examples", "tracer.formats",
+    "tracer.errors", "tracer.escape", "tracer.evaluation", "tracer.examples", "tracer.formats",
     "tracer.functions", "tracer.graph", "tracer.memo", "tracer.names", "tracer.network",
-    "tracer.numbers", "tracer.quantities", "tracer.randomize", "tracer.spec", "tracer.training",
+    "tracer.numbers", "tracer.quantities", "tracer.randomize", "tracer.reading", "tracer.spec",
+    "tracer.training",
 }
-RENDERING = {"tracer.renderer", "tracer.document", "tracer.diagram", "tracer.escape",
+RENDERING = {"tracer.renderer", "tracer.sandbox", "tracer.document", "tracer.diagram",
              "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets"}
 CHECKING = {"tracer.check", "tracer.answers", "tracer.misconceptions", "tracer.safeexpr"}
 # Loaded by nothing a command does: sympy's units and tensors (a `solve`, or an evaluated

@@ -3,11 +3,18 @@
 A name is a canonical quantity name or an accepted alias; a part is a number, a formula over
 canonical names, or arithmetic without names (a substitution step, read as the number it
 equals). Nothing here raises on bad text: a line that cannot be read carries its reason.
+
+Limits, so that a sheet costs little whatever its text: a line longer than `MAX_LINE`
+characters or with more than `MAX_PARTS` parts is invalid unread (a formula part has the
+limits of `safeexpr`); a sheet is read up to `MAX_SHEET` characters and `MAX_LINES` answer
+lines, and only its first `MAX_SUGGESTIONS` unknown names get a "did you mean". Lines past
+a sheet's limit are not dropped silently: one invalid line says from where nothing was marked.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .names import NameTable
@@ -15,7 +22,9 @@ from .safeexpr import Formula, FormulaError, parse_formula, parse_number
 
 MAX_LINE = 2000  # characters; longer lines are invalid before any parsing
 MAX_PARTS = 8
-MAX_LINES = 5000
+MAX_LINES = 5000  # answer lines a sheet (blank and comment lines not counted)
+MAX_SHEET = 1_000_000  # characters a sheet: 5,000 lines of 200 characters
+MAX_SUGGESTIONS = 20  # unknown names a sheet with a "did you mean" (each a fuzzy search)
 
 
 @dataclass(frozen=True)
@@ -45,22 +54,56 @@ class Line:
 
 
 def parse_sheet(text: str, names: NameTable) -> list[Line]:
-    """Every non-blank, non-comment line, read or marked invalid with its reason."""
+    """Every non-blank, non-comment line, read or marked invalid with its reason; past a
+    limit of the sheet, one invalid line saying from where nothing was marked."""
+    raws, cut = _head(text)
+    suggest = _Suggestions(names.suggest, MAX_SUGGESTIONS)
     lines: list[Line] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if len(lines) >= MAX_LINES:
-            lines.append(Line(number, "", None, error=f"more than {MAX_LINES} lines"))
-            break
-        line = _parse_line(number, raw, names)
+    for number, raw in enumerate(raws, start=1):
+        if len(lines) >= MAX_LINES and _content(raw):
+            return [*lines, _unmarked(number, f"has more than {MAX_LINES} answer lines")]
+        line = _parse_line(number, raw, names, suggest)
         if line is not None:
             lines.append(line)
+    if cut:
+        lines.append(_unmarked(len(raws) + 1, f"is longer than {MAX_SHEET} characters"))
     return lines
 
 
-def _parse_line(number: int, raw: str, names: NameTable) -> Line | None:
+def _head(text: str) -> tuple[list[str], bool]:
+    """The sheet's lines within MAX_SHEET characters (a line cut there left out too), and
+    whether any were left out."""
+    if len(text) <= MAX_SHEET:
+        return text.splitlines(), False
+    return text[:MAX_SHEET].splitlines()[:-1], True
+
+
+def _unmarked(number: int, why: str) -> Line:
+    return Line(number, "", None, error=f"this line and those after it were not marked: "
+                                        f"the sheet {why}")
+
+
+def _content(raw: str) -> str:
+    """The line without its comment and surrounding space."""
+    return raw.split("#", 1)[0].strip()
+
+
+class _Suggestions:
+    """A "did you mean" for the first `count` unknown names of a sheet, then nothing."""
+
+    def __init__(self, suggest: Callable[[str], str], count: int) -> None:
+        self._suggest, self._left = suggest, count
+
+    def __call__(self, written: str) -> str:
+        self._left -= 1
+        return self._suggest(written) if self._left >= 0 else ""
+
+
+def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str], str]
+                ) -> Line | None:
     if len(raw) > MAX_LINE:
         return Line(number, raw[:40], None, error=f"line longer than {MAX_LINE} characters")
-    content = raw.split("#", 1)[0].strip()
+    content = _content(raw)
     if not content:
         return None
     pieces = content.split("=")
@@ -70,7 +113,7 @@ def _parse_line(number: int, raw: str, names: NameTable) -> Line | None:
     name = names.resolve(written)
     if name is None:
         return Line(number, written, None,
-                    error=f"unknown quantity name {written!r}{names.suggest(written)}")
+                    error=f"unknown quantity name {written!r}{suggest(written)}")
     if len(pieces) - 1 > MAX_PARTS:
         return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
     parts = []

@@ -11,6 +11,19 @@ sheets. Each line is:
 - `invalid`: the line cannot be read (the reason is given; other lines are still marked).
 A formula part is `equivalent` or `not-equivalent` to the trace's formula, judged by
 evaluating both over the network's parameters at several points.
+
+A given value (input, weight, bias, target, learning rate) is fixed by the exercise: a sheet
+that restates one is marked on it, `correct` or `wrong`, and every other line is judged from
+the true givens (a value that only follows from the student's own givens is not carried).
+
+Costs are bounded per line and per sheet, whatever the text: `answers` reads at most
+`MAX_SHEET` characters and `MAX_LINES` answer lines a sheet (`MAX_LINE` characters a line),
+`safeexpr` at most `MAX_NODES` nodes a formula. Once a sheet's carried values are known
+(one pass over the trace, and one a variant when a diagnosis needs it), a line costs its
+formula's evaluation at `POINTS` + 1 points and a comparison a variant, never a walk of the
+trace. Only the first `MAX_DIAGNOSED` wrong lines of a sheet are diagnosed: the rest say
+so. A checker keeps compiled variants and their values for at most `MAX_CACHED_VARIANTS`
+variants (the catalogue makes at most 11 for any network), never anything per line.
 """
 
 from __future__ import annotations
@@ -18,8 +31,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
 
@@ -28,6 +41,7 @@ from .acyclic import cycle_collection_paused
 from .answers import Line, parse_sheet
 from .codegen import Step, compile_formulas, compile_steps, compile_trace
 from .evaluation import Trace
+from .memo import Lru
 from .misconceptions import CATALOGUE, Variant
 from .network import build_trace
 from .safeexpr import Formula, FormulaError
@@ -50,6 +64,9 @@ class Verdict(StrEnum):
 STATUSES = tuple(Status)
 POINTS = 4  # random points for formula equivalence, besides the actual values
 FORMULA_RTOL = 1e-7
+MAX_DIAGNOSED = 200  # wrong lines a sheet searched for a misconception; the rest say so
+MAX_CACHED_VARIANTS = 16  # compiled variants (and their values) a checker keeps
+GIVEN = "given by the exercise: later lines are judged from its true value"
 
 
 @dataclass(frozen=True)
@@ -112,35 +129,39 @@ class Checker:
         self.givens = [trace.value(term) for term in self.symbolic.givens]
         # Per variant: its compiled formulas, the terms it affects, its values from the
         # true ones (the same for every sheet). Kept with the checker: variants are equal
-        # only to themselves.
-        self._plans: dict[Variant, list[tuple[int, Step]]] = {}
+        # only to themselves. Per group of changed terms (two a variant at most): the
+        # terms depending on them.
+        self._plans: Lru[Variant, list[tuple[int, Step]]] = Lru(MAX_CACHED_VARIANTS)
+        self._truths: Lru[Variant, list[float]] = Lru(MAX_CACHED_VARIANTS)
         self._bases: dict[frozenset[int], tuple[list[tuple[int, Step]], dict[int, int]]] = {}
-        self._truths: dict[Variant, list[float]] = {}
+
+    @property
+    def cached(self) -> int:
+        """Entries held by the checker's caches (bounded: see the module's docstring)."""
+        return len(self._plans) + len(self._truths) + len(self._bases)
 
     @cycle_collection_paused()  # the trace is large: a collection walks it, to find nothing
     def mark(self, text: str) -> Report:
         lines = parse_sheet(text, self.table)
         student = self._student_values(lines)
         recomputed = self.carried(student)
-        seen: dict[Variant, list[float]] = {}
-
-        def carried(variant: Variant) -> list[float]:
-            """The variant's values carried from this sheet's own (computed once a sheet)."""
-            if variant not in seen:
-                seen[variant] = self.variant_values(variant, recomputed, student)
-            return seen[variant]
-
-        return Report(tuple(self._mark_line(line, student, recomputed, carried)
-                            for line in lines))
+        marked = [self._mark_line(line, student, recomputed) for line in lines]
+        return Report(tuple(self._diagnosed(marked, student, recomputed)))
 
     # -- values ---------------------------------------------------------------------------
     def _student_values(self, lines: Sequence[Line]) -> dict[int, float]:
-        """Position -> the student's value (the last line naming a quantity wins)."""
+        """Position -> the student's value of a computed quantity (the last line naming it
+        wins). Given values are the exercise's: a sheet's own are not carried."""
         values: dict[int, float] = {}
         for line in lines:
             if line.name is not None and not line.error and line.number is not None:
-                values[self.symbolic.position(line.name)] = line.number
+                position = self.symbolic.position(line.name)
+                if not self._is_given(position):
+                    values[position] = line.number
         return values
+
+    def _is_given(self, position: int) -> bool:
+        return position < len(self.givens)  # given values come first in a trace
 
     def carried(self, student: Mapping[int, float]) -> list[float]:
         """Every value as its formula gives it from the student's own values (by position)
@@ -176,8 +197,8 @@ class Checker:
         return result
 
     def _mark_line(self, line: Line, student: Mapping[int, float],
-                   recomputed: Sequence[float], carried: Callable[[Variant], list[float]]
-                   ) -> Result:
+                   recomputed: Sequence[float]) -> Result:
+        """The line's mark, not yet diagnosed."""
         if line.error or line.name is None:
             return Result(line.line, line.name or line.written, Status.INVALID,
                           reason=line.error)
@@ -193,12 +214,36 @@ class Checker:
             status = Status.CORRECT if verdict == Verdict.EQUIVALENT else Status.WRONG
         else:
             status = self._status(given, expected, recomputed[position])
-        diagnosis = None
-        if status == Status.WRONG and given is not None:
-            diagnosis = self._diagnose(position, given, carried)
+        if status == Status.WRONG and self._is_given(position):
+            reason = reason or GIVEN
         own = recomputed[position] if math.isfinite(recomputed[position]) else None
-        return Result(line.line, line.name, status, given, expected, verdict, diagnosis,
-                      reason, own)
+        return Result(line.line, line.name, status, given, expected, verdict, None, reason,
+                      own)
+
+    def _diagnosed(self, results: Sequence[Result], student: Mapping[int, float],
+                   recomputed: Sequence[float]) -> Iterator[Result]:
+        """The results, each wrong computed value with the misconception that explains it
+        (if one does), up to MAX_DIAGNOSED lines; later wrong lines say none was sought."""
+        seen: dict[Variant, list[float]] = {}
+
+        def carried(variant: Variant) -> list[float]:
+            """The variant's values carried from this sheet's own (computed once a sheet)."""
+            if variant not in seen:
+                seen[variant] = self.variant_values(variant, recomputed, student)
+            return seen[variant]
+
+        left = MAX_DIAGNOSED
+        for result in results:
+            given = result.given
+            if result.status != Status.WRONG or given is None or self._is_given(
+                    position := self.symbolic.position(result.name)):
+                yield result
+            elif left > 0:
+                left -= 1
+                yield replace(result, diagnosis=self._diagnose(position, given, carried))
+            else:
+                yield replace(result, reason=f"not diagnosed: only the first {MAX_DIAGNOSED} "
+                                             "wrong lines of a sheet are")
 
     def _status(self, given: float, expected: float, carried: float) -> Status:
         if self.tolerance.close(given, expected):
@@ -215,24 +260,27 @@ class Checker:
         formula = line.formulas[-1]
         if line.name in formula.names:
             return None, "the formula uses the quantity itself"
-        agreeing = 0
+        agreeing, failure = 0, "the formula cannot be computed"
         for values in self._points:
             try:
                 value = formula.evaluate(values)
-            except (FormulaError, KeyError):
+            except FormulaError as exc:
+                failure = f"the formula {exc}"
+                continue
+            except KeyError:  # a name the exact trace lacks (none should)
                 continue
             expected = values[line.name]  # type: ignore[index]
             if not math.isclose(value, expected, rel_tol=FORMULA_RTOL, abs_tol=1e-12):
                 return Verdict.NOT_EQUIVALENT, ""
             agreeing += 1
-        if agreeing == 0:
-            return None, "the formula cannot be computed"
-        return Verdict.EQUIVALENT, ""
+        return (Verdict.EQUIVALENT, "") if agreeing else (None, failure)
 
     def _formula_value(self, formula: Formula, student: Mapping[int, float]) -> float | None:
         """The formula at the student's own values (true ones where they gave none)."""
-        values = dict(zip(self.symbolic.names, self.trace.values, strict=True))
-        values.update({self.symbolic.names[p]: v for p, v in student.items()})
+        values = {}
+        for name in formula.names:  # only these: a wide trace has 10,000 names
+            position = self.symbolic.position(name)
+            values[name] = student.get(position, self.trace.values[position])
         try:
             return formula.evaluate(values)
         except FormulaError:
@@ -288,27 +336,27 @@ class Checker:
     def _variant_plan(self, variant: Variant) -> list[tuple[int, Step]]:
         """The terms a variant affects, in order, each with its step (its changed formula's,
         or the trace's own)."""
-        plan = self._plans.get(variant)
-        if plan is None:
-            shortcut = variant.shortcut
-            sources = shortcut.givens if shortcut else variant.positions
-            base, index = self._base_plan(sources)
-            plan = list(base)
-            if shortcut is None:
-                changed = compile_formulas(self.symbolic, variant.formulas())
-                for position, step in changed.items():
-                    plan[index[position]] = (position, step)
-            self._plans[variant] = plan
+        return self._plans.get(variant, lambda: self._make_plan(variant))
+
+    def _make_plan(self, variant: Variant) -> list[tuple[int, Step]]:
+        shortcut = variant.shortcut
+        base, index = self._base_plan(shortcut.givens if shortcut else variant.positions)
+        plan = list(base)
+        if shortcut is None:
+            changed = compile_formulas(self.symbolic, variant.formulas())
+            for position, step in changed.items():
+                plan[index[position]] = (position, step)
         return plan
 
     def _base_plan(self, sources: frozenset[int]) -> tuple[list[tuple[int, Step]],
                                                            dict[int, int]]:
         """The terms that depend on `sources` (computed ones; given values are read) with
         the trace's own steps, and where each is in that list. Shared by the variants that
-        change the same terms (most do); found for every variant in one pass."""
+        change the same terms (most do); found for every variant in one pass, for the terms
+        each changes and for the given values a shortcut changes."""
         if sources not in self._bases:
-            groups = list(dict.fromkeys(v.shortcut.givens if v.shortcut else v.positions
-                                        for v in self.variants))
+            shortcuts = [v.shortcut.givens for v in self.variants if v.shortcut]
+            groups = list(dict.fromkeys([v.positions for v in self.variants] + shortcuts))
             steps = compile_steps(self.symbolic)
             for group, affected in zip(groups, self.symbolic.descendants_of_each(groups),
                                        strict=True):
@@ -324,10 +372,9 @@ class Checker:
         student's own earlier values (`carried`) before the true ones: the most specific
         match wins.
         """
-        # A variant's changed formula reaches this value only along the trace's own
-        # dependencies (the last changed one on the way is upstream here): skip the rest.
-        before = self.symbolic.ancestors([position])
-        relevant = [v for v in self.variants if not v.positions.isdisjoint(before)]
+        # A variant's changed formula reaches this value only if the value depends on one
+        # of the terms it changes: skip the rest.
+        relevant = [v for v in self.variants if position in self._base_plan(v.positions)[1]]
         for local in (True, False):
             candidates = [v for v in relevant if (position in v.positions) == local]
             for values in (carried, self._true_values):
@@ -338,7 +385,4 @@ class Checker:
 
     def _true_values(self, variant: Variant) -> list[float]:
         """The variant's values from the true ones (the same for every sheet)."""
-        cached = self._truths.get(variant)
-        if cached is None:
-            cached = self._truths[variant] = self.variant_values(variant)
-        return cached
+        return self._truths.get(variant, lambda: self.variant_values(variant))

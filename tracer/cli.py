@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from .errors import OutputError, TracerError
+from .escape import terminal_text
 from .evaluation import Trace, evaluate
 from .examples import DEFAULT, EXAMPLES, example_spec, example_text
 from .formats import CHECK_FORMATS, DOCUMENT_FORMATS, KEY_FORMATS
@@ -24,11 +27,13 @@ from .graph import Graph
 from .network import build_trace
 from .numbers import format_value
 from .quantities import Role, Stage
+from .reading import read_text
 from .spec import Spec, load_spec
-from .training import TrainingRun, train
+from .training import MAX_ITERATIONS, TrainingRun, train
 
 if TYPE_CHECKING:
     from .check import Checker, Report, Tolerance
+    from .files import Guard
 
 EXIT_USER_ERROR = 2
 
@@ -37,7 +42,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit code 2) like every other user error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"tracer: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USER_ERROR, f"tracer: error: {terminal_text(message, keep_lines=False)}"
+                                   f" (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--focus", action="append", default=[],
                             help="derive only the paths through these weights, biases, "
                                  "neurons or layers (comma-separated, or repeated)")
+    _force(render_cmd)
 
     example = commands.add_parser("example", help="print a built-in example spec")
     example.add_argument("name", nargs="?", choices=EXAMPLES, default=DEFAULT)
@@ -97,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--sig-figs", type=int, help="agreement to N significant figures")
     check.add_argument("--manifest", type=Path,
                        help="from tracer keys: grade each sheet against its own variant")
+    _force(check)
 
     templates = commands.add_parser("templates", help="copy the built-in templates to edit")
     templates.add_argument("action", choices=("export",))
@@ -104,20 +112,52 @@ def _parser() -> argparse.ArgumentParser:
 
     showcase = commands.add_parser("showcase", help="regenerate the showcase documents")
     showcase.add_argument("folder", nargs="?", type=Path, default=Path("output"))
+    _force(showcase)
     return parser
+
+
+def _force(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--force", action="store_true",
+                         help="replace files that tracer did not write (never an input)")
+
+
+def _guard(args: argparse.Namespace, *inputs: Path | None) -> Guard:
+    """What this command may not overwrite: its inputs, and other programs' files unless
+    --force (templates count as inputs: a report must not land on one)."""
+    from .files import Guard
+
+    given = [path for path in inputs if path is not None]
+    for folder in getattr(args, "templates", []):
+        given += [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    return Guard(tuple(given), bool(getattr(args, "force", False)))
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised where the program is, so that `finally` blocks and context managers
+    clean up (pdflatex is killed, temporary folders removed) as on Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise _Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(_COMMANDS[args.command](args))
     except TracerError as exc:
-        print(f"tracer: error: {exc.line()}", file=sys.stderr)
+        print(f"tracer: error: {terminal_text(exc.line(), keep_lines=False)}",
+              file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except _Terminated:
+        return 143
     except BrokenPipeError:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _spec(path: Path | None) -> Spec:
@@ -148,14 +188,31 @@ def _render(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    path = Path(args.output) if args.output else Path("output") / f"{_stem(args.spec)}.{fmt}"
-    if args.output and not path.parent.is_dir():  # -o into a missing folder is a mistake
-        raise OutputError("folder does not exist", source=str(path))
-    files = render_files(source, fmt, path.name.removesuffix(f".{fmt}"), env, args.every,
-                         focus_on)
-    for written in write_files(path.parent, files):
-        print(f"wrote {written}", file=sys.stderr)
+    path = _output_path(args.output, _stem(args.spec), fmt)
+    stem = path.name.removesuffix(f".{fmt}")
+    files = render_files(source, fmt, stem, env, args.every, focus_on)
+    files = {path.name if name == f"{stem}.{fmt}" else name: text
+             for name, text in files.items()}
+    for written in write_files(path.parent, files, _guard(args, args.spec)):
+        print(f"wrote {terminal_text(str(written))}", file=sys.stderr)
     return 0
+
+
+def _output_path(output: str | None, stem: str, fmt: str) -> Path:
+    """Where `render` writes: -o's file; in -o's folder (`-o notes/`) or by default in
+    output/, `<spec name>.<format>`."""
+    if not output:
+        return Path("output") / f"{stem}.{fmt}"
+    path = Path(output)
+    if output.endswith(("/", "\\")) or path.is_dir():
+        return path / f"{stem}.{fmt}"
+    if not path.parent.is_dir():  # -o into a missing folder is a mistake
+        raise OutputError("folder does not exist", source=output)
+    named = path.suffix.lstrip(".")
+    if named in DOCUMENT_FORMATS and named != fmt:
+        raise OutputError(f"the name says {named} but --format is {fmt} (name it "
+                          f"{path.stem}.{fmt}, or leave out -f)", source=output)
+    return path
 
 
 def _steps(text: str, iterations: int) -> list[int]:
@@ -164,13 +221,21 @@ def _steps(text: str, iterations: int) -> list[int]:
         raise TracerError(f"must be at least 1, got {iterations}", key="--iterations")
     if not text:
         return [1]
+    parts = text.split(",")
+    if len(parts) > MAX_SHOWN:
+        raise TracerError(f"lists {len(parts)} updates, more than {MAX_SHOWN}",
+                          key="--show-steps")
     steps = []
-    for part in text.split(","):
-        if not part.strip().isdigit() or not 1 <= int(part) <= iterations:
-            raise TracerError(f"{part.strip()!r} is not an update number from 1 to "
+    for part in (part.strip() for part in parts):
+        # ASCII digits only: "²".isdigit() is true, and int("²") fails.
+        if not re.fullmatch(r"[0-9]{1,12}", part) or not 1 <= int(part) <= iterations:
+            raise TracerError(f"{terminal_text(part)!r} is not an update number from 1 to "
                               f"{iterations}", key="--show-steps")
         steps.append(int(part))
     return steps
+
+
+MAX_SHOWN = 100  # updates derived in full: each is a whole trace in memory and in the document
 
 
 def _run(symbolic: Graph, iterations: int, every: int,
@@ -178,6 +243,9 @@ def _run(symbolic: Graph, iterations: int, every: int,
     """Train, with a progress bar on a terminal once a run takes more than a second."""
     if iterations < 1:
         raise TracerError(f"must be at least 1, got {iterations}", key="--iterations")
+    if iterations > MAX_ITERATIONS:
+        raise TracerError(f"{iterations:,} updates: the limit is {MAX_ITERATIONS:,}",
+                          key="--iterations")
     if every < 0:
         raise TracerError(f"must be at least 0, got {every}", key="--every")
     bar = _ProgressBar() if sys.stderr.isatty() else None
@@ -256,7 +324,7 @@ def _templates(args: argparse.Namespace) -> int:
 def _showcase(args: argparse.Namespace) -> int:
     from .showcase import write_showcase
 
-    for path in write_showcase(args.folder):
+    for path in write_showcase(args.folder, _guard(args)):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -282,20 +350,11 @@ MAX_SHEET_BYTES = 5_000_000
 
 
 def _read_sheet(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_SHEET_BYTES:
-            raise TracerError(f"larger than {MAX_SHEET_BYTES} bytes", source=str(path))
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise TracerError("file not found", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise TracerError("not UTF-8 text", source=str(path)) from None
-    except OSError as exc:
-        raise TracerError(f"cannot read ({exc.strerror})", source=str(path)) from None
+    return read_text(path, MAX_SHEET_BYTES)
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from .files import write_files
+    from .files import replace_folder
     from .handouts import key_files
     from .keys import MAX_STUDENTS, Student, make_variants, read_roster
     from .renderer import environment
@@ -313,8 +372,11 @@ def _keys(args: argparse.Namespace) -> int:
     variants = make_variants(symbolic, args.seed, entries)
     env = environment(args.templates)
     files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env)
-    write_files(args.output, files)
-    print(f"wrote {len(variants)} variants ({len(files)} files) to {args.output}",
+    inputs = _guard(args, args.spec, args.roster).inputs
+    done = replace_folder(args.output, files, inputs)
+    print(f"wrote {len(variants)} variants ({len(files)} files) to "
+          f"{terminal_text(str(args.output))}"
+          + (" (the earlier keys there are replaced)" if done == "replaced" else ""),
           file=sys.stderr)
     return 0
 
@@ -334,9 +396,9 @@ def _check(args: argparse.Namespace) -> int:
     report = checker.mark(_read_sheet(args.sheet))
     text = _report(report, trace, args.format)
     if args.output and args.output != "-":
-        write_atomic(Path(args.output), text)
+        write_atomic(Path(args.output), text, _guard(args, args.spec, args.sheet))
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(terminal_text(text))
     return 0 if report.passed else 1
 
 
@@ -345,7 +407,7 @@ def _report(report: Report, trace: Trace, fmt: str) -> str:
     from .report import feedback_sheet, report_json, report_text
 
     if fmt == "json":
-        return json.dumps(report_json(report), indent=2) + "\n"
+        return json.dumps({"generator": "tracer", **report_json(report)}, indent=2) + "\n"
     if fmt == "md":
         from .renderer import render_feedback
 
@@ -375,18 +437,40 @@ def _check_manifest(args: argparse.Namespace, symbolic: Graph,
 
     variants = read_manifest(args.manifest)
     reports = []
+    claimed: dict[str, str] = {}
     for path in _sheets(args.sheet):
-        values = variants.get(path.name.split(".")[0])
-        if values is None:
-            print(f"tracer: skipped {path.name}: no variant of that name in the manifest",
-                  file=sys.stderr)
+        text = _read_sheet(path)
+        variant = _variant_of(path, text, variants)
+        shown = terminal_text(path.name, keep_lines=False)
+        if variant is None:
+            print(f"tracer: skipped {shown}: no variant of the manifest is named by its "
+                  "'# Variant' line or its file name", file=sys.stderr)
             continue
-        checker = Checker(evaluate(symbolic, values), tolerance)
-        reports.append((path.name, checker.mark(_read_sheet(path))))
+        if variant in claimed:
+            print(f"tracer: warning: {shown} and {claimed[variant]} are both variant "
+                  f"{variant}", file=sys.stderr)
+        claimed[variant] = shown
+        checker = Checker(evaluate(symbolic, variants[variant]), tolerance)
+        reports.append((path.name, checker.mark(text)))
     if not reports:
         raise TracerError("no sheet in the folder belongs to a variant of the manifest",
                           source=str(args.sheet))
     return _gradebook(args, reports, symbolic)
+
+
+_VARIANT_LINE = re.compile(r"^#\s*Variant\s+([A-Za-z0-9._-]+)", re.MULTILINE)
+
+
+def _variant_of(path: Path, text: str, variants: Mapping[str, object]) -> str | None:
+    """The variant a sheet answers: its blank sheet's `# Variant <id>` line, else its file
+    name (`<id>.answers.txt` or `<id>.txt`), matched whole: ids may hold dots."""
+    line = _VARIANT_LINE.search(text[:2000])
+    stem = path.name.removesuffix(".txt")
+    for candidate in (line.group(1).rstrip(",") if line else None,
+                      stem.removesuffix(".answers"), stem):
+        if candidate is not None and candidate in variants:
+            return candidate
+    return None
 
 
 def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
@@ -395,9 +479,11 @@ def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
     from .report import gradebook_csv
 
     path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
-    write_atomic(path, gradebook_csv(reports, symbolic.names))
+    sheets = [args.sheet / name for name, _ in reports]
+    write_atomic(path, gradebook_csv(reports, symbolic.names),
+                 _guard(args, args.spec, args.manifest, *sheets))
     for name, report in reports:
-        print(f"{name}\t{report.score:.3f}")
+        print(f"{terminal_text(name, keep_lines=False)}\t{report.score:.3f}")
     print(f"wrote {path}", file=sys.stderr)
     return 0 if all(report.passed for _, report in reports) else 1
 

@@ -70,9 +70,21 @@ def _code(expr: sp.Expr, ids: Ids, slow: _CodePrinter) -> str:
     return str(slow.doprint(expr))
 
 
+# Python compiles `a + b + …` as a nested tree: past about 3,000 terms, compile() runs out of
+# recursion. A longer sum is a flat tuple folded left to right: the same additions in the
+# same order (never `sum`, which compensates rounding from Python 3.12 on).
+_FLAT_SUM = 100
+
+
+def _add_all(terms: tuple[float, ...]) -> float:
+    return functools.reduce(operator.add, terms)
+
+
 def _sum_code(expr: sp.Add, ids: Ids, slow: _CodePrinter) -> str:
     """a + b*c - d*e for a + (b*c) + (-1)*d*e: the same numbers (negation is exact, the
     brackets were redundant) in less code to compile."""
+    if len(expr.args) > _FLAT_SUM:
+        return "_add_all((" + ", ".join(_term_code(arg, ids, slow) for arg in expr.args) + "))"
     first, *rest = expr.args
     parts = [_term_code(first, ids, slow)]
     for arg in rest:
@@ -173,7 +185,7 @@ class Emitter:
 
     def run(self, lines: Sequence[str]) -> dict[str, Any]:
         """The names our generated module `lines` defines (see the module docstring)."""
-        namespace: dict[str, Any] = {"math": math, "_finite": math.isfinite,
+        namespace: dict[str, Any] = {"math": math, "_finite": math.isfinite, "_add_all": _add_all,
                                      "_round": _rounder(self.graph.spec.digits)}
         exec(compile("\n".join(lines), "<tracer-generated>", "exec"), namespace)
         return namespace

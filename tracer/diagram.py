@@ -15,8 +15,20 @@ from .escape import latex_text
 from .evaluation import Trace
 from .numbers import format_value
 from .quantities import TOTAL_ERROR, Ref, Role, Weight
+from .spec import Spec
 
 COLUMN, ROW = 3.2, 1.6  # layout units between layers and between neurons
+# Beyond these a network is not drawn: its picture would be a grey mesh (every weight is an
+# edge) and TeX slow to set (40 layers took 80 s) or past its dimensions (128 neurons).
+MAX_DRAWN_LAYERS = 8
+MAX_DRAWN_WIDTH = 16
+PAGE_WIDTH, PAGE_HEIGHT = 15.0, 20.0  # cm a TikZ picture may take; larger ones are scaled
+
+
+def drawable(spec: Spec) -> bool:
+    """Whether the network is small enough to draw (see MAX_DRAWN_LAYERS)."""
+    widths = [len(spec.inputs), *(layer.size for layer in spec.layers)]
+    return len(spec.layers) <= MAX_DRAWN_LAYERS and max(widths) <= MAX_DRAWN_WIDTH
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,10 @@ def svg(shape: Layout, scale: float = 60.0) -> str:
 
 def tikz(shape: Layout) -> str:
     """The layout as a tikzpicture (needs \\usepackage{tikz})."""
-    out = [r"\begin{tikzpicture}[x=1cm, y=-1cm, font=\scriptsize]"]
+    # The layout is in cm; one too large for the page is scaled, labels with it.
+    scale = min(1.0, PAGE_WIDTH / max(shape.width + 2, 1), PAGE_HEIGHT / max(shape.height + 2, 1))
+    fit = f", scale={scale:.3f}, transform shape" if scale < 1 else ""
+    out = [rf"\begin{{tikzpicture}}[x=1cm, y=-1cm, font=\scriptsize{fit}]"]
     for node in shape.nodes:
         out.append(rf"\node[circle, draw, fill=black!5, minimum size=7mm] ({_id(node.name)}) "
                    rf"at ({node.x:.2f}, {node.y:.2f}) {{{latex_text(node.label)}}};")

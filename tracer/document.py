@@ -388,6 +388,7 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
             "depends_on": [graph.terms[p].name for p in term.parents],
         })
     document: dict[str, Any] = {
+        "generator": "tracer",  # how tracer knows its own file again before replacing it
         "title": spec.title,
         "settings": {
             "loss": spec.loss,

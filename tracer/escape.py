@@ -7,6 +7,9 @@ blacklist of commands would be enough.
 
 from __future__ import annotations
 
+import math
+import unicodedata
+
 _LATEX = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -67,16 +70,41 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
+def terminal_text(text: str, *, keep_lines: bool = True) -> str:
+    """`text` safe to print on a terminal: a control character (an escape sequence could
+    clear the screen and draw a fake score) or a bidi override shows as its code, `\\x1b`."""
+    kept = "\n\t" if keep_lines else ""
+    return "".join(ch if ch in kept or (ch.isprintable() and ch not in _BIDI) else
+                   ascii(ch)[1:-1] for ch in text)
+
+
+# Characters that reorder the text around them: a name could show as another one.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
 def spreadsheet_safe(cell: str) -> str:
-    """A CSV cell that a spreadsheet will not run: text starting with = + - @ gets a quote."""
-    if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell):
+    """A CSV cell that a spreadsheet will not run: text starting with = + - @ gets a quote.
+    Control, format and bidi characters show as U+FFFD: an RTL override could make one
+    student's id read as another's, and a line separator could split the row."""
+    cell = visible_text(cell)
+    if cell[:1] in ("=", "+", "-", "@") and not _is_number(cell):
         return "'" + cell
     return cell
 
 
+# Control (Cc), format (Cf: bidi overrides, zero-width), lone surrogates, line separators.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def visible_text(text: str) -> str:
+    """`text` with every character that is invisible or moves other text replaced by
+    U+FFFD, so that what is shown is what is there."""
+    return "".join("\ufffd" if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        number = float(text)
     except ValueError:
         return False
-    return True
+    return math.isfinite(number)  # "-inf" or "-nan" is no number to a spreadsheet

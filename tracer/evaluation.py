@@ -103,8 +103,16 @@ def _raise_first_failure(graph: Graph, vector: Sequence[float]) -> NoReturn:
         raise AssertionError("generated trace failed but no quantity did")
     where = {"source": graph.spec.source, "key": graph.terms[position].name}
     if error is not None:
-        raise NumericError(f"cannot be computed ({error})", **where)
+        raise NumericError(f"cannot be computed: {_reason(error)}", **where)
     raise NumericError(f"is not a finite number ({value})", **where)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OverflowError):
+        return "the value is beyond the range of floating point numbers (about 1.8e308)"
+    if isinstance(error, ZeroDivisionError):
+        return "division by zero"
+    return f"outside the function's domain ({error})"
 
 
 def initial_error(trace: Trace) -> float:

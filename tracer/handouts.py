@@ -7,6 +7,7 @@ sheet; then the booklet and the manifest. The manifest names the files as they a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .document import ESCAPES
 from .graph import Graph
@@ -48,7 +49,9 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
         labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
         files[f"booklet.{fmt}"] = _compiled(
             render_booklet(make_booklet(keys, labels), source, env), fmt)
-    manifest = Manifest(spec.title, spec.source, seed, fmt, tuple(variants), listed)
+    # The file name only: a path as typed (/home/ana/…) differs between machines and
+    # would make the same keys differ.
+    manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed)
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
     return files

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import json
+import math
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -22,11 +23,12 @@ from typing import Any
 
 from . import names
 from .errors import NumericError, SpecError, TracerError
-from .escape import spreadsheet_safe
+from .escape import spreadsheet_safe, visible_text
 from .evaluation import Trace, evaluate
 from .graph import Graph, Term
 from .quantities import PARAMETER_ROLES, Bias, Input, Neuron, Ref, Role, Stage, Weight
-from .randomize import draw, variant_seed
+from .randomize import chosen_rules, draw, variant_seed
+from .reading import read_text
 from .spec import Spec, spec_from_dict, spec_to_dict
 from .tomlout import to_toml
 
@@ -53,35 +55,20 @@ class Variant:
 
 def read_roster(path: Path) -> list[Student]:
     """A CSV with a header, an `id` column (required, unique), optional `name`; other columns
-    are kept. A UTF-8 BOM and CRLF line ends are accepted."""
-    source = str(path)
-    try:
-        if path.stat().st_size > ROSTER_LIMIT:
-            raise TracerError(f"larger than {ROSTER_LIMIT} bytes", source=source)
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise TracerError("file not found", source=source) from None
-    except UnicodeDecodeError:
-        raise TracerError("not UTF-8 text", source=source) from None
-    except OSError as exc:
-        raise TracerError(f"cannot read ({exc.strerror})", source=source) from None
-    return parse_roster(text, source)
+    are kept. A UTF-8 BOM and CRLF line ends are accepted; a column named twice or a quote
+    left open is an error."""
+    return parse_roster(read_text(path, ROSTER_LIMIT), str(path))
 
 
 def parse_roster(text: str, source: str = "<roster>") -> list[Student]:
-    try:
-        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
-    except csv.Error as exc:
-        raise TracerError(f"not a CSV file ({exc})", source=source) from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    rows = _csv_rows(text.removeprefix("\ufeff"), source)
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise TracerError("empty roster (a header row with an id column is needed)",
                           source=source)
-    header = [cell.strip().lower() for cell in rows[0]]
-    if "id" not in header:
-        raise TracerError("line 1: the header has no id column", source=source)
+    header = _header(rows[0][1], source)
     students: list[Student] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
@@ -103,21 +90,106 @@ def parse_roster(text: str, source: str = "<roster>") -> list[Student]:
     return students
 
 
+def _csv_rows(text: str, source: str) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV text, each with the line it starts on (a quoted cell may span
+    lines). A quote left open is an error: read leniently it would swallow the rest."""
+    opened = _open_quote(text)
+    if opened is not None:
+        raise TracerError(f"line {opened}: a quote opens here and is never closed",
+                          source=source)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                return rows
+            rows.append((start, row))
+    except csv.Error as exc:
+        raise TracerError(f"line {reader.line_num}: not a CSV file ({exc})",
+                          source=source) from None
+
+
+_QUOTE_OPENS = re.compile(r'(?:^|(?<=[,\r\n]))"')  # a quote starting a cell
+_QUOTE_CLOSES = re.compile(r'(?:[^"]|"")*"(?!")')  # the rest of that cell, to its end quote
+
+
+def _open_quote(text: str) -> int | None:
+    """The line of a quoted cell that never closes, or None. Checked here rather than left
+    to csv: without strict mode csv reads such a cell to the end of the file without a
+    word, its strict-mode behaviour at the end of the file is not documented, and
+    neither would say where the quote opened."""
+    position = 0
+    while (quote := _QUOTE_OPENS.search(text, position)) is not None:
+        closed = _QUOTE_CLOSES.match(text, quote.end())
+        if closed is None:
+            before = text[:quote.start()]
+            return before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+        position = closed.end()
+    return None
+
+
+def _header(cells: list[str], source: str) -> list[str]:
+    """Column names, stripped and lower-cased: an `id` column and no name twice (the
+    second column of a name would silently replace the first)."""
+    header = [cell.strip().lower() for cell in cells]
+    first: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if name in first:
+            what = f"column {name!r}" if name else "column without a name"
+            raise TracerError(f"line 1: duplicate {what} (columns {first[name]} and "
+                              f"{column})", source=source)
+        first[name] = column
+    if "id" not in header:
+        raise TracerError("line 1: the header has no id column", source=source)
+    return header
+
+
+# Names Windows keeps for devices, whatever the extension: CON.txt opens the console.
+_RESERVED = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$",
+                       *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
+
+
 def safe_file_ids(ids: Sequence[str]) -> list[str]:
     """File-name-safe forms of ids: letters, digits, `.`, `_`, `-`; no leading dot; at most
-    60 characters; made unique (case-insensitively) with a short hash where needed."""
-    safe = []
-    for raw in ids:
-        text = re.sub(r"[^A-Za-z0-9._-]", "_", raw)
-        text = re.sub(r"[._-]*\.[._-]*", ".", re.sub(r"_+", "_", text))  # no "..": one dot
-        text = text.strip("._-")[:60].rstrip("._-") or "student"
-        safe.append(text)
+    60 characters; no Windows device name; unique case-insensitively (file systems that
+    ignore case would merge two students' files). Where the plain forms clash, a short hash
+    of the id is added, rehashed until it clashes with no id chosen so far."""
+    plain = [_plain_file_id(raw) for raw in ids]
     counts: dict[str, int] = {}
-    for text in safe:
+    for text in plain:
         counts[text.lower()] = counts.get(text.lower(), 0) + 1
-    return [text if counts[text.lower()] == 1 else
-            f"{text[:51]}-{hashlib.sha256(raw.encode()).hexdigest()[:8]}"
-            for text, raw in zip(safe, ids, strict=True)]
+    taken = {text.lower() for text in plain if counts[text.lower()] == 1}
+    safe = []
+    for raw, text in zip(ids, plain, strict=True):
+        if counts[text.lower()] > 1:
+            text = _hashed_file_id(raw, text, taken)
+            taken.add(text.lower())
+        safe.append(text)
+    return safe
+
+
+def _plain_file_id(raw: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9._-]", "_", raw)
+    text = re.sub(r"[._-]*\.[._-]*", ".", re.sub(r"_+", "_", text))  # no "..": one dot
+    text = text.strip("._-")[:60].rstrip("._-") or "student"
+    stem, dot, rest = text.partition(".")
+    if stem.lower() in _RESERVED:
+        text = f"{stem}_{dot}{rest}"[:60].rstrip(".")
+    return text
+
+
+def _hashed_file_id(raw: str, text: str, taken: set[str]) -> str:
+    """`text` with 8 hex digits of the id's hash; the first attempt hashes the id alone, as
+    earlier versions did, so existing file names stay as they were."""
+    attempt = 0
+    while True:
+        key = raw if attempt == 0 else f"{raw}\x00{attempt}"
+        candidate = f"{text[:51]}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        if candidate.lower() not in taken:
+            return candidate
+        attempt += 1
 
 
 def make_variants(graph: Graph, seed: int,
@@ -210,7 +282,43 @@ def variant_spec(spec: Spec, values: Mapping[str, float]) -> Spec:
     refs = {names.name(ref): ref for ref, _ in spec.givens}
     for name, value in values.items():
         _place(data, refs[name], value)
-    return spec_from_dict(data, spec.source)
+    try:
+        return spec_from_dict(data, spec.source)
+    except SpecError as error:
+        raise _blamed_on_rule(spec, values, refs, error) from None
+
+
+def _blamed_on_rule(spec: Spec, values: Mapping[str, float], refs: Mapping[str, Ref],
+                    error: SpecError) -> SpecError:
+    """A drawn value the spec rejects, reported at the `[randomize]` rule that drew it: the
+    author can fix the rule, not the base value the error would otherwise name."""
+    rules = chosen_rules(spec.randomize, spec.randomizable())
+    for name, value in values.items():
+        if name in rules and _spec_key(refs[name]) == error.key:
+            return SpecError(f"drew {value:g} for {name}, which the spec rejects: "
+                             f"{error.message}", source=spec.source,
+                             key=f"randomize.{rules[name].key}")
+    return SpecError(f"a drawn value makes the spec invalid: {error.key}: {error.message}",
+                     source=spec.source, key="randomize")
+
+
+def _spec_key(ref: Ref) -> str:
+    """Where a given value sits in the spec, as the spec reader names it in errors."""
+    unit = ref.unit
+    prefix = f"examples[{ref.example}]." if ref.example else ""
+    if ref.role == Role.RATE:
+        return "learning_rate"
+    if ref.role == Role.TARGET and isinstance(unit, Neuron):
+        return f"{prefix}targets.{unit.name}"
+    if isinstance(unit, Input):
+        return f"{prefix}inputs.{unit.name}"
+    if isinstance(unit, Weight):
+        return f"layers[{unit.layer}].weights[{unit.target.index}][{unit.source.index}]"
+    if isinstance(unit, Bias) and unit.neuron is not None:
+        return f"layers[{unit.layer}].bias[{unit.neuron.index}]"
+    if isinstance(unit, Bias):
+        return f"layers[{unit.layer}].bias"
+    return ""
 
 
 def _place(data: dict[str, Any], ref: Ref, value: float) -> None:
@@ -252,8 +360,10 @@ def blank_sheet(spec: Spec, variant: Variant, wanted: Sequence[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    """User text for a one-line comment: control characters (line breaks too) become spaces."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """User text for a one-line comment: white space (line breaks too) becomes a space; other
+    characters that do not show (controls, bidi overrides that would reorder the line)
+    become U+FFFD."""
+    return visible_text("".join(" " if ch.isspace() else ch for ch in text))
 
 
 @dataclass(frozen=True)
@@ -305,15 +415,60 @@ def variant_files(variant: Variant, fmt: str) -> dict[str, str]:
 def read_manifest(path: Path) -> dict[str, dict[str, float]]:
     """Variant id -> its drawn values, from a manifest.json written by `key_files`."""
     source = str(path)
+    data = _manifest_json(path, source)
+    variants = data.get("variants") if isinstance(data, dict) else None
+    if not isinstance(variants, list):
+        raise TracerError(f"{NOT_A_MANIFEST} (no list of variants)", source=source)
+    found: dict[str, dict[str, float]] = {}
+    for index, entry in enumerate(variants, start=1):
+        variant, values = _manifest_entry(entry, f"variants[{index}]", source)
+        if variant in found:
+            raise TracerError(f"duplicate variant {variant!r}", source=source,
+                              key=f"variants[{index}].variant")
+        found[variant] = values
+    return found
+
+
+NOT_A_MANIFEST = "not a manifest written by tracer keys"
+MANIFEST_LIMIT = 50_000_000  # bytes
+
+
+def _manifest_json(path: Path, source: str) -> Any:
+    text = read_text(path, MANIFEST_LIMIT)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TracerError("file not found", source=source) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TracerError(f"not a manifest written by tracer keys ({exc})",
-                          source=source) from None
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TracerError(f"{NOT_A_MANIFEST} ({exc})", source=source) from None
+    except (ValueError, RecursionError):  # a 5,000-digit integer, or [[[[…]]]] nested deep
+        raise TracerError(f"{NOT_A_MANIFEST} (unreadable JSON)", source=source) from None
+
+
+def _manifest_entry(entry: object, where: str, source: str) -> tuple[str, dict[str, float]]:
+    """One variant of a manifest: its id (a string) and its values (finite numbers)."""
+    if not isinstance(entry, dict):
+        raise TracerError(f"must be an object, not {type(entry).__name__}", source=source,
+                          key=where)
+    variant, values = entry.get("variant"), entry.get("values")
+    if not isinstance(variant, str) or not variant:
+        raise TracerError("must be a non-empty string", source=source, key=f"{where}.variant")
+    if not isinstance(values, dict):
+        raise TracerError("must be an object of name: number", source=source,
+                          key=f"{where}.values")
+    numbers = {name: _finite(value) for name, value in values.items()}
+    for name, number in numbers.items():
+        if number is None:
+            raise TracerError(f"{name[:40]!r} must be a finite number", source=source,
+                              key=f"{where}.values")
+    return variant, {name: number for name, number in numbers.items() if number is not None}
+
+
+def _finite(value: object) -> float | None:
+    """A JSON number as a finite float, else None: json.loads reads NaN, 1e999 (inf) and
+    400-digit integers; bool is an int to Python but no number here."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
     try:
-        return {str(entry["variant"]): {str(k): float(v) for k, v in entry["values"].items()}
-                for entry in data["variants"]}
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise TracerError("not a manifest written by tracer keys", source=source) from None
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

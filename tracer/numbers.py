@@ -8,14 +8,17 @@ Python's binary `round` sees 0.01904911849999... and rounds down.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 
 def round_decimal(value: float, digits: int) -> Decimal:
     """`value` rounded to `digits` decimal places, half away from zero."""
     if not math.isfinite(value):
         raise ValueError(f"cannot round non-finite value {value!r}")
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    exact = Decimal(repr(value))
+    # The default context holds 28 digits: 1e25 to 9 places needs 35. Size it to the value.
+    context = Context(prec=max(exact.adjusted(), 0) + digits + 2)
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=context)
 
 
 def format_value(value: float, digits: int) -> str:

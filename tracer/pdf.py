@@ -22,7 +22,9 @@ def compile_pdf(tex: str) -> bytes:
         raise TracerError("pdflatex not found: install TeX Live (Debian: apt-get install "
                           f"{TEX_PACKAGES})", key="-f pdf")
     with tempfile.TemporaryDirectory(prefix="tracer-pdf-") as folder:
-        (Path(folder) / "doc.tex").write_text(tex, encoding="utf-8")
+        # The mark by which tracer knows its own PDF again (files.written_by_tracer).
+        (Path(folder) / "doc.tex").write_text("\\pdfinfo{/Creator (tracer)}\n" + tex,
+                                              encoding="utf-8")
         environ = {**os.environ, "openin_any": "p", "openout_any": "p",
                    "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "TEXMFOUTPUT": folder}
         # Once, and again only while LaTeX asks (longtable widths, references): a second

@@ -87,6 +87,11 @@ def _rule(key: str, raw: object, path: str, fail: Fail, number: Number) -> Rule:
     decimals = raw.get("decimals", 2)
     if type(decimals) is not int or not 0 <= decimals <= MAX_DECIMALS:
         fail(f"{path}.decimals", f"must be an integer from 0 to {MAX_DECIMALS}")
+    if key == "learning_rate" and low > 0 and round(low, decimals) <= 0:
+        # Rounding never goes below round(low): if that is 0, some variant would get
+        # a learning rate of 0, which no spec accepts.
+        fail(path, f"draws round to 0 at {decimals} decimals; the learning rate must be "
+                   "greater than 0 (raise low or decimals)")
     return Rule(key, low, high, decimals)
 
 
@@ -103,12 +108,19 @@ def variant_seed(seed: int, variant: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def draw(rules: tuple[Rule, ...], givens: Mapping[str, str], rng: random.Random
-         ) -> dict[str, float]:
-    """One draw of every randomized value: specific keys override their group; a value shared
-    by several examples (inputs.i1) is drawn once per example."""
+def chosen_rules(rules: tuple[Rule, ...], givens: Mapping[str, str]) -> dict[str, Rule]:
+    """The rule that draws each randomized value (canonical name -> rule): a key for one
+    value overrides its group."""
     chosen: dict[str, Rule] = {}
     for rule in sorted(rules, key=lambda r: "." in r.key):  # groups first, then one-value keys
         for name in targets_of(rule, givens):
             chosen[name] = rule
+    return chosen
+
+
+def draw(rules: tuple[Rule, ...], givens: Mapping[str, str], rng: random.Random
+         ) -> dict[str, float]:
+    """One draw of every randomized value: specific keys override their group; a value shared
+    by several examples (inputs.i1) is drawn once per example."""
+    chosen = chosen_rules(rules, givens)
     return {name: chosen[name].draw(rng) for name in givens if name in chosen}

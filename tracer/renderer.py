@@ -5,6 +5,8 @@ the fields of a `QuestionSheet`, `check.md.j2` those of a `FeedbackSheet`, `book
 `Booklet` (`booklet`, with its cover as `doc`). Template search path (as in mkdocs): a user
 folder first, then the built-in templates, which stay reachable under the `builtin/` prefix
 so an override can `{% extends %}` them. Notebooks show a trace through this module too.
+
+The environment user templates run in is `sandbox`'s.
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import jinja2.compiler
+import jinja2.exceptions
+import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
+import jinja2.utils
 
-from . import diagram
+from . import diagram, sandbox
 from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
 from .evaluation import Trace
@@ -30,7 +38,6 @@ Environment = jinja2.Environment  # for callers that pass one along without impo
 FORMATS = DOCUMENT_FORMATS
 TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
 
-
 def builtin_templates() -> Path:
     """The packaged templates (wheel), or the repository's `templates/` (source checkout)."""
     packaged = Path(__file__).parent / "templates"
@@ -39,42 +46,48 @@ def builtin_templates() -> Path:
     return Path(__file__).parent.parent / "templates"
 
 
-def environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+def environment(user_dirs: Sequence[Path] = (), budget: sandbox.TemplateBudget | None = None
+                ) -> jinja2.Environment:
     """One jinja2 environment: strict about undefined names, no HTML autoescape (the view
     model is escaped for its format already). A user's folder comes first in the search path;
     the built-ins stay reachable as `builtin/<name>` so an override can extend them. User
-    templates run sandboxed: they cannot reach Python internals through the context."""
-    builtin = str(builtin_templates())
+    templates run sandboxed and on `budget` (the default one if None): they cannot reach
+    Python internals through the context, nor run or grow without end."""
     for folder in user_dirs:
         if not folder.is_dir():
             raise TracerError("is not a folder of templates", source=str(folder),
                               key="--templates")
-    loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader([str(d) for d in user_dirs] + [builtin]),
-        jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(builtin)}),
-    ])
-    kind = jinja2.sandbox.SandboxedEnvironment if user_dirs else jinja2.Environment
-    return kind(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    builtin = jinja2.FileSystemLoader(str(builtin_templates()))
+    loader = jinja2.ChoiceLoader([*(sandbox.FolderLoader(folder) for folder in user_dirs),
+                                  builtin, jinja2.PrefixLoader({"builtin": builtin})])
+    options: dict[str, Any] = {
+        "loader": loader, "undefined": jinja2.StrictUndefined, "autoescape": False,
+        "keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
+    if not user_dirs:
+        return jinja2.Environment(**options)
+    return sandbox.GuardedEnvironment(budget or sandbox.TemplateBudget(), **options)
 
 
 def _template_render(env: jinja2.Environment | None, name: str, **context: object) -> str:
-    """Render one template; a broken or missing template is one line naming file and line."""
+    """Render one template; a broken or missing template is one line naming file and line.
+    With a user's templates every error is (a built-in template's runtime error is a bug)."""
+    env = env or environment()
     try:
-        return (env or environment()).get_template(name).render(**context)
+        template = env.get_template(name)
+        if isinstance(env, sandbox.GuardedEnvironment):
+            return sandbox.guarded_render(env, template, context)
+        return template.render(**context)
+    except TracerError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name or name}:{exc.lineno}"
         raise TracerError(f"template error: {exc.message}", source=where) from None
-    except jinja2.TemplateNotFound as exc:
-        raise TracerError(f"template not found: {exc.message}", source=name) from None
-    except jinja2.TemplateError as exc:
-        raise TracerError(f"template error: {exc.message}", source=name) from None
+    except (Exception, sandbox.OverBudget) as exc:
+        if not isinstance(env, sandbox.GuardedEnvironment) and not isinstance(
+                exc, jinja2.TemplateError):
+            raise
+        raise TracerError(sandbox.error_text(exc),
+                          source=sandbox.error_place(exc) or name) from None
 
 
 def export_templates(folder: Path) -> list[Path]:
@@ -155,14 +168,16 @@ def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = 
 
 def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
     """Each figure of a document as (SVG, TikZ): the network, the chain-rule paths of the
-    first weight into the output layer and into the first hidden layer, the error curve."""
+    first weight into the output layer and into the first hidden layer, the error curve.
+    A network too large to draw (diagram.drawable) has only its error curve."""
     run = source if isinstance(source, TrainingRun) else None
     trace = run.kept[min(run.kept)] if run else source
     assert isinstance(trace, Trace)
     weights = trace.symbolic.spec.weight_units
+    drawn = diagram.drawable(trace.symbolic.spec)
     layouts = {"network": diagram.layout(trace),
-               "output_path": diagram.layout(trace, weights[-1][0][0])}
-    if len(weights) > 1:
+               "output_path": diagram.layout(trace, weights[-1][0][0])} if drawn else {}
+    if len(weights) > 1 and drawn:
         layouts["hidden_path"] = diagram.layout(trace, weights[0][0][0])
     figures = {key: (diagram.svg(shape), diagram.tikz(shape)) for key, shape in layouts.items()}
     if run is not None and run.iterations > 1:
@@ -202,4 +217,8 @@ def notebook_latex(trace: Trace) -> str:
     rows = [" = ".join([step.lhs, *step.forms, step.value]) for step in steps]
     return "$$\\begin{aligned}" + " \\\\ ".join(f"&{row}" for row in rows) + (
         "\\end{aligned}$$")
+
+
+
+# -- user templates: their folder, their errors, their budget ----------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .check import Report, Status
 from .document import derivation_steps
-from .escape import markdown_text, spreadsheet_safe
+from .escape import markdown_text, spreadsheet_safe, terminal_text
 from .evaluation import Trace
 from .misconceptions import CATALOGUE
 from .numbers import format_value
@@ -36,12 +36,16 @@ def _number(value: float | None, digits: int) -> str:
 
 
 def report_text(report: Report, digits: int) -> str:
-    """A fixed-width table, one row per line of the sheet, then the score."""
+    """A fixed-width table, one row per line of the sheet, then the score. Text from the
+    sheet (names as written, reasons quoting it) is shown with its control characters as
+    codes: an escape sequence could clear the terminal and draw a fake score."""
     header = ("line", "quantity", "status", "given", "expected", "formula", "diagnosis",
               "reason")
     rows = [header] + [
-        (str(r.line), r.name, r.status, _number(r.given, digits), _number(r.expected, digits),
-         r.formula or "", r.diagnosis or "", r.reason) for r in report.results
+        (str(r.line), terminal_text(r.name, keep_lines=False), r.status,
+         _number(r.given, digits), _number(r.expected, digits), r.formula or "",
+         r.diagnosis or "", terminal_text(r.reason, keep_lines=False))
+        for r in report.results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))

@@ -5,6 +5,12 @@ placeholders (they contain `/` and `@`), `^` becomes `**` (Python would read `x^
 and the tree is walked with a whitelist: numbers, names from the trace, + - * / **, unary
 minus, and calls of exp, log, tanh, sigma/sigmoid with one argument. Exponents must be small
 literal numbers. The checked tree is then evaluated with floats (guarded).
+
+Limits, so one formula costs little whatever its text: `MAX_LENGTH` characters, `MAX_NODES`
+syntax nodes (operators, numbers and names each count), `MAX_DEPTH` nested parentheses and
+exponents of at most `MAX_EXPONENT`. A value must be a finite real number at every step:
+an overflow, a division by zero, the log of a negative number or a negative number to a
+fractional power (`(0-8)^0.5`, which Python would make complex) is a FormulaError.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 MAX_LENGTH = 1000  # characters in one formula
 MAX_NODES = 400
@@ -49,8 +55,6 @@ class Formula:
             result = _evaluate(self.tree, self.names, values)
         except (OverflowError, ZeroDivisionError, ValueError) as exc:
             raise FormulaError(f"cannot be computed ({exc})") from None
-        if not math.isfinite(result):
-            raise FormulaError("is not a finite number")
         return result
 
 
@@ -123,14 +127,24 @@ def _check(tree: ast.expr, name_count: int) -> None:
             if not isinstance(node.op, _UNARY):
                 raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
         elif isinstance(node, ast.Constant):
-            if type(node.value) not in (int, float):
-                raise FormulaError(f"constant {node.value!r} is not a number")
+            _check_constant(node.value)
         elif isinstance(node, ast.Name):
             _check_name(node.id, name_count)
         elif isinstance(node, ast.Call):
             _check_call(node)
         elif not isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
             raise FormulaError(f"{type(node).__name__} is not allowed")
+
+
+def _check_constant(value: object) -> None:
+    if type(value) not in (int, float):
+        raise FormulaError(f"constant {value!r} is not a number")
+    try:
+        finite = math.isfinite(float(value))  # type: ignore[arg-type]  # int or float
+    except OverflowError:  # an integer beyond float range
+        finite = False
+    if not finite:
+        raise FormulaError("a number too large for a float")
 
 
 def _check_name(name: str, count: int) -> None:
@@ -163,24 +177,41 @@ def _function(node: ast.Call) -> str:
 
 
 def _evaluate(node: ast.expr, names: Sequence[str], values: Mapping[str, float]) -> float:
+    """The value of a checked tree; every intermediate value finite and real, or an
+    ArithmeticError or ValueError (an overflow to infinity could come back finite: 1/inf)."""
     if isinstance(node, ast.Constant):
         return float(node.value)  # type: ignore[arg-type]  # numbers only, see _check
     if isinstance(node, ast.Name):
-        return values[names[int(node.id[2:])]]
+        return _finite(float(values[names[int(node.id[2:])]]))
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, names, values)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call):
-        return FUNCTIONS[_function(node)](_evaluate(node.args[0], names, values))
+        return _finite(FUNCTIONS[_function(node)](_evaluate(node.args[0], names, values)))
     assert isinstance(node, ast.BinOp)
     left, right = _evaluate(node.left, names, values), _evaluate(node.right, names, values)
-    return float(_OPERATIONS[type(node.op)](left, right))
+    return _finite(_OPERATIONS[type(node.op)](left, right))
 
 
-_OPERATIONS: dict[type, Callable[[float, float], Any]] = {
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise OverflowError("a value too large for a float")
+    return value
+
+
+def _power(base: float, exponent: float) -> float:
+    """`base ** exponent` as a real number: Python's `**` makes (-8) ** (1/3) complex."""
+    if base < 0 and not exponent.is_integer():
+        raise ValueError("a negative number to a fractional power is not real")
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError("0 to a negative power")
+    return math.pow(base, exponent)  # OverflowError rather than inf
+
+
+_OPERATIONS: dict[type, Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a ** b,
+    ast.Pow: _power,
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .evaluation import evaluate
 from .examples import example_spec
-from .files import write_files
+from .files import Guard, stamped, write_files
 from .network import build_trace
 from .renderer import render_files
 from .training import train
@@ -31,9 +31,10 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
         documents.update(render_files(evaluate(build_trace(example_spec("seed"))), "pdf",
                                       "seed"))
         documents.update(render_files(run, "pdf", "softmax-training", every=20))
-    return documents
+    return {name: stamped(name, text) for name, text in documents.items()}  # as written
 
 
-def write_showcase(folder: Path) -> list[Path]:
-    """Regenerate the showcase into `folder` (created if missing); returns the files written."""
-    return write_files(folder, showcase_documents(pdf=True))
+def write_showcase(folder: Path, guard: Guard | None = None) -> list[Path]:
+    """Regenerate the showcase into `folder` (created if missing); returns the files written.
+    A file of the same name that tracer did not write is kept unless the guard forces."""
+    return write_files(folder, showcase_documents(pdf=True), guard or Guard())

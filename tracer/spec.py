@@ -20,6 +20,7 @@ from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
 from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
 from .randomize import Rule, parse_rules, targets_of
+from .reading import read_text
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 UPDATE_ORDERS = ("simultaneous", "sequential")
@@ -28,6 +29,9 @@ MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 # Far beyond any worked example, small enough that a typo cannot ask for a huge trace.
 MAX_NEURONS = 4096
+# A trace of 100,000 quantities builds in about 5 s; its full document takes a minute, 1 GB
+# and 125 MB of Markdown (see the README's limits). Checked from the sizes before building.
+MAX_TERMS = 100_000
 
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
@@ -35,6 +39,7 @@ TOP_KEYS = (
     "randomize",
 )
 MAX_ASK = 10000
+MAX_SPEC_BYTES = 2_000_000
 LAYER_KEYS = ("name", "activation", "weights", "bias", "slope")
 EXAMPLE_KEYS = ("inputs", "targets")
 CARRY = ("exact", "rounded")
@@ -168,6 +173,24 @@ class Spec:
         givens.append((RATE, self.learning_rate))
         return tuple(givens)
 
+    @property
+    def estimated_terms(self) -> int:
+        """About how many quantities the trace of this spec holds, from its sizes alone (from
+        0.75 to 1.5 times the count: tests/test_spec.py): refused beyond MAX_TERMS before any
+        is built."""
+        width = len(self.inputs)
+        parameters = neurons = 0
+        for layer in self.layers:
+            parameters += layer.size * width + (layer.size if isinstance(layer.bias, tuple)
+                                                else 1)
+            neurons += layer.size
+            width = layer.size
+        per_example = ((4 if self.online else 3) * parameters + 8 * neurons
+                       + len(self.inputs) + 10)
+        if self.layers[-1].activation == "softmax":  # the Jacobian: every pair of outputs
+            per_example += 2 * width * width
+        return len(self.examples) * per_example + 2 * parameters
+
     def randomizable(self) -> dict[str, str]:
         """Each given value's name and the `[randomize]` key that draws it (w5 ->
         weights.w5, i1@2 -> inputs.i1, target_o1 -> targets.o1, eta -> learning_rate).
@@ -218,16 +241,7 @@ def _layer_dict(layer: LayerSpec) -> dict[str, Any]:
 
 def load_spec(path: Path | str) -> Spec:
     """Read and validate a spec file."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("file not found", source=source) from None
-    except IsADirectoryError:
-        raise SpecError("is a directory, expected a TOML file", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read file ({_reason(exc)})", source=source) from None
-    return parse_spec(text, source)
+    return parse_spec(read_text(Path(path), MAX_SPEC_BYTES, SpecError), str(path))
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
@@ -236,11 +250,13 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"invalid TOML: {exc}", source=source) from None
+    except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
+        raise SpecError("invalid TOML: an integer of more than 4,300 digits",
+                        source=source) from None
+    except RecursionError:
+        raise SpecError("invalid TOML: arrays or tables nested too deeply",
+                        source=source) from None
     return spec_from_dict(data, source)
-
-
-def _reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
@@ -293,6 +309,10 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
         _check_example(spec, example, f"examples[{index}]." if listed else "", read)
     _check_fit(spec, read)
     _check_rules(spec, read)
+    if spec.estimated_terms > MAX_TERMS:
+        read.fail("layers", f"the trace would hold about {spec.estimated_terms:,} quantities, "
+                  f"more than the limit of {MAX_TERMS:,}: use fewer examples, layers or "
+                  "neurons")
 
 
 def _check_rules(spec: Spec, read: _Reader) -> None:
@@ -364,6 +384,12 @@ def _check_names(spec: Spec, read: _Reader) -> None:
             seen[neuron] = f"layers[{index}]"
 
 
+def _short(value: int) -> str:
+    """An integer for a message: a 4,000-digit one would fill the screen."""
+    text = str(value)
+    return text if len(text) <= 20 else f"an integer of {len(text.lstrip('-'))} digits"
+
+
 def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -392,6 +418,8 @@ class _Reader:
         # Exact types: TOML's `true` is an int to isinstance, and "0.5" must not pass.
         if type(value) not in (int, float):
             self.fail(path, f"must be a number, got {_describe(value)}")
+        if type(value) is int and abs(value) > 10**6:  # float() of 10**400 overflows
+            self.fail(path, f"{_short(value)} is too large (limit 1e6 in absolute value)")
         number = float(value)
         if not math.isfinite(number):
             self.fail(path, f"must be a finite number, got {value}")
@@ -410,7 +438,7 @@ class _Reader:
         if type(value) is not int:
             self.fail(key, f"must be an integer, got {_describe(value)}")
         if not low <= value <= high:
-            self.fail(key, f"must be between {low} and {high}, got {value}")
+            self.fail(key, f"must be between {low} and {high}, got {_short(value)}")
         return int(value)
 
     def boolean(self, data: Mapping[str, Any], key: str, default: bool) -> bool:

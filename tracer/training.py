@@ -7,7 +7,8 @@ the loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .codegen import compile_loop
@@ -18,13 +19,16 @@ from .quantities import TOTAL_ERROR, Ref, Role
 
 Progress = Callable[[int, int], None]  # (updates done, updates in all)
 CHUNK = 2000  # updates between progress reports
+# Each update's error is kept (8 bytes each, 80 MB at the limit); at about a microsecond an
+# update for the smallest networks, the limit is minutes of work, not hours.
+MAX_ITERATIONS = 10_000_000
 
 
 @dataclass(frozen=True)
 class TrainingRun:
     """E_total after each number of updates, and the full traces of chosen updates."""
 
-    errors: tuple[float, ...]  # errors[k] = E_total after k updates (errors[0]: before)
+    errors: Sequence[float]  # errors[k] = E_total after k updates (errors[0]: before)
     last: Trace  # the trace of the last update (its *_after values are the final network)
     kept: Mapping[int, Trace] = field(default_factory=dict)  # update number -> its trace
     initial: Mapping[str, float] = field(default_factory=dict)  # given values before update 1
@@ -56,13 +60,16 @@ def train(symbolic: Graph, iterations: int, values: Mapping[str, float] | None =
     marks = sorted({*keep, iterations})
     if iterations < 1 or marks[0] < 1 or marks[-1] > iterations:
         raise ValueError("updates are numbered from 1 to the number of iterations")
+    if iterations > MAX_ITERATIONS:
+        raise NumericError(f"{iterations:,} updates: the limit is {MAX_ITERATIONS:,}",
+                           key="--iterations")
     pairs = feedback(symbolic)
     total = symbolic.find(TOTAL_ERROR)  # online mode has none: record the error after
     recorded = total if total is not None else symbolic.only(_ERROR_AFTER)
     loop = compile_loop(symbolic, pairs, recorded.id)
     vector = given_vector(symbolic, values)
     initial = {term.name: vector[term.id] for term in symbolic.givens}
-    errors: list[float] = []
+    errors = array("d")  # a float list would take 4 times the memory
     if total is None:  # the error before the first update comes first
         errors.append(initial_error(evaluate(symbolic, values)))
     kept: dict[int, Trace] = {}
@@ -73,7 +80,8 @@ def train(symbolic: Graph, iterations: int, values: Mapping[str, float] | None =
             try:
                 vector = list(loop(vector, count, errors.append))
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
-                raise NumericError(f"update {len(errors) + 1} failed ({exc})",
+                raise NumericError(f"update {len(errors) + 1} cannot be computed ({exc}): "
+                                   "is the learning rate too large?",
                                    source=symbolic.spec.source) from None
             done += count
             if progress:
@@ -87,7 +95,7 @@ def train(symbolic: Graph, iterations: int, values: Mapping[str, float] | None =
         errors.append(kept[iterations].value(symbolic.only(_ERROR_AFTER)))
     if progress:
         progress(iterations, iterations)
-    return TrainingRun(tuple(errors), kept[iterations], kept, initial)
+    return TrainingRun(errors, kept[iterations], kept, initial)
 
 
 def _next_values(step: Trace, pairs: tuple[tuple[int, int], ...]) -> list[float]:
