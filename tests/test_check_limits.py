@@ -113,7 +113,9 @@ def test_a_sheet_built_on_zero_givens_scores_little(checker: Checker) -> None:
     report = checker.mark(sheet)
     statuses = {r.name: r.status for r in report.results}
     assert statuses["net_h1"] == statuses["net_o1"] == statuses["E_total"] == "wrong"
-    assert report.score < 0.25
+    # What is carried is carried from the wrong net_h1 = 0 (σ(0) = 0.5 is right for it), not
+    # from the zero givens; the givens themselves are not scored.
+    assert report.score < 0.5
 
 
 def test_a_wrong_computed_value_is_still_carried(checker: Checker) -> None:
@@ -130,6 +132,17 @@ def test_a_wrong_computed_value_is_still_carried(checker: Checker) -> None:
 def test_a_restated_given_that_is_right_is_correct(checker: Checker) -> None:
     report = checker.mark("eta = 0.5\nw5 = 0.40\ntarget_o1 = 0.01\n")
     assert {r.status for r in report.results} == {Status.CORRECT}
+
+
+def test_copied_givens_earn_no_score(checker: Checker) -> None:
+    """Copying the exercise's 15 given values onto the sheet scored 0.9375 beside one wrong
+    answer: restated givens are marked but not scored."""
+    trace = checker.trace
+    copied = "".join(f"{t.name} = {trace.value(t)!r}\n" for t in trace.symbolic.givens)
+    report = checker.mark(copied + "net_h1 = 0.5\n")
+    assert sum(r.status == Status.CORRECT for r in report.results) == 15
+    assert report.score == 0.0 and not report.passed
+    assert checker.mark(copied + f"net_h1 = {trace['net_h1']!r}\n").score == 1.0
 
 
 # -- terminal escapes ---------------------------------------------------------------------------

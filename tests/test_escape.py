@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracer.escape import latex_text, markdown_text
+from tracer.mathfmt import broken_sum
 
 # After escaping, a backslash may only start one of these.
 LATEX_ESCAPES = re.compile(
@@ -47,3 +48,16 @@ def test_markdown_escaped_text_has_no_raw_specials(text: str) -> None:
     for special in "$`*_[]<>|":
         assert special not in unescaped
     assert "\n" not in escaped
+
+
+@given(st.lists(st.sampled_from([r"w_{1} \cdot i_{1}", r"\left(-0.25\right) \cdot 0.593269992",
+                                 r"\frac{1}{2} \left(a + b\right)^{2}", "b_{1}"]),
+                min_size=1, max_size=80),
+       st.sampled_from([" + ", " - "]))
+def test_a_long_sum_is_broken_only_between_its_terms(terms: list[str], sign: str) -> None:
+    form = sign.join(terms)
+    broken = broken_sum(form)
+    assert broken.replace(" \\\\\n&\\qquad", "") == form  # only line breaks are added
+    for line in broken.split("\\\\\n"):
+        assert line.count(r"\left") == line.count(r"\right")  # never inside brackets
+        assert line.count("{") == line.count("}")

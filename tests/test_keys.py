@@ -19,6 +19,7 @@ from tracer.check import Checker
 from tracer.cli import main
 from tracer.errors import SpecError, TracerError
 from tracer.escape import spreadsheet_safe
+from tracer.files import stamped
 from tracer.handouts import key_files
 from tracer.keys import (
     Student,
@@ -64,7 +65,7 @@ def test_variant_spec_rerenders_to_its_key_and_keys_are_correct() -> None:
         spec = parse_spec(files[entry["files"]["spec"]], "variant.toml")
         assert not spec.randomize
         trace = tracer.trace(spec)
-        assert tracer.render(trace, "md") == files[entry["files"]["key"]]
+        assert stamped("key.md", tracer.render(trace, "md")) == files[entry["files"]["key"]]
         for name, value in entry["values"].items():
             assert trace[name] == value
         assert variant_spec(base, entry["values"]) == parse_spec(
@@ -151,7 +152,7 @@ def test_windows_device_names_are_not_file_names(raw: str, safe: str) -> None:
 
 def test_emoji_title_gives_a_readable_variant_spec() -> None:
     """JSON's escapes wrote 😀 as \\ud83d\\ude00, which TOML rejects."""
-    title = "Backprop 😀 𝔼 \u202e\u2028\x7f \"quoted\" \\ end"
+    title = "Backprop 😀 𝔼 \u200c \"quoted\" \\ end"  # (a title refuses bidi overrides)
     description = "Two\nlines\x00\ttab\r\n\U0010ffff 👩‍🔬"
     data = tomllib.loads(EXERCISE.read_text(encoding="utf-8"))
     symbolic = tracer.build_trace(tracer.spec_from_dict(
@@ -162,7 +163,6 @@ def test_emoji_title_gives_a_readable_variant_spec() -> None:
     assert "\\ud83d" not in variant and "😀" in variant
     spec = parse_spec(variant, "s1.toml")
     assert (spec.title, spec.description) == (title, description)
-    assert "\u202e" not in variant.split("\n")[0]  # the header comment: neutralised
 
 
 @settings(max_examples=500, deadline=None)
@@ -219,7 +219,7 @@ def test_manifest_names_the_spec_file_not_its_path(workdir: Path) -> None:
     assert main(["keys", str(spec), "--variants", "2", "--seed", "7", "-o", "out"]) == 0
     manifest = json.loads((workdir / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["spec"] == "ex.toml"
-    assert set(manifest) == {"exercise", "spec", "seed", "format", "variants"}
+    assert set(manifest) == {"generator", "exercise", "spec", "seed", "format", "variants"}
     values = read_manifest(workdir / "out" / "manifest.json")
     assert list(values) == ["v1", "v2"] and values["v1"] == manifest["variants"][0]["values"]
 

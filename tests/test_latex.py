@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import tracer
+from tracer.renderer import render_pdf
 
 from .test_golden import spec_for
 
@@ -95,3 +96,26 @@ def test_hostile_title_compiles_literally(tmp_path: Path) -> None:
     assert r"50% of \input{x} & $y$" in flat
     assert "5c #1" in flat
     assert "[U+2211] ok" in flat
+
+
+@needs_tex
+def test_a_wide_layer_and_a_deep_network_compile(tmp_path: Path) -> None:
+    """A 128-neuron layer stopped TeX with "Dimension too large" (its output's net input on
+    one line, and its figure); 40 layers took 80 s of TikZ. Long sums are set over lines and
+    networks too large to draw are not drawn."""
+    def network(widths: list[int]) -> str:
+        layers, inputs = [], widths[0]
+        for index, width in enumerate(widths[1:], start=1):
+            name = "o" if index == len(widths) - 1 else "h" + chr(96 + (index - 1) // 26 + 1) \
+                + chr(97 + (index - 1) % 26)
+            rows = ", ".join("[" + ", ".join(["0.01"] * inputs) + "]" for _ in range(width))
+            layers.append(f'[[layers]]\nname = "{name}"\nactivation = "sigmoid"\n'
+                          f"weights = [{rows}]\nbias = 0.1\n")
+            inputs = width
+        return ('loss = "half_squared_error"\nlearning_rate = 0.5\n[inputs]\n'
+                + "".join(f"i{k} = 0.1\n" for k in range(1, widths[0] + 1)) + "[targets]\n"
+                + "".join(f"o{k} = 0.5\n" for k in range(1, widths[-1] + 1)) + "".join(layers))
+
+    for widths in ([2, 128, 2], [2] * 41):
+        trace = tracer.trace(tracer.parse_spec(network(widths)))
+        assert render_pdf(trace).startswith(b"%PDF")

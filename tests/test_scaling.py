@@ -55,3 +55,37 @@ def test_documents_grow_linearly(fmt: str) -> None:
     # afresh every time, the work grew as weights^1.5. JSON built a map of the whole trace for
     # each formula: 8.5 times the work for 4 times the weights (from [8, 8, 8] to [16, 16, 16]).
     assert growth(fmt) < 4 * 1.1
+
+
+def test_softmax_builds_without_comparing_every_pair_of_outputs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """sympy's Max(net_o1, …, net_oN) compared every pair of arguments for each output:
+    60 softmax outputs took minutes to build. The nets are distinct symbols, so nothing
+    is to be simplified."""
+    import sympy
+
+    def compared(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Max compared its arguments")
+
+    monkeypatch.setattr(sympy.Max, "_find_localzeros", compared)
+    width = 12
+    text = ('loss = "cross_entropy"\nlearning_rate = 0.5\n[inputs]\ni1 = 0.1\ni2 = 0.2\n'
+            "[targets]\n" + "".join(f"o{k} = {1.0 if k == 1 else 0.0}\n"
+                                    for k in range(1, width + 1))
+            + '[[layers]]\nname = "o"\nactivation = "softmax"\nweights = ['
+            + ", ".join("[0.1, 0.2]" for _ in range(width)) + "]\nbias = 0.1\n")
+    trace = tracer.trace(tracer.parse_spec(text))
+    assert sum(trace[f"out_o{k}"] for k in range(1, width + 1)) == pytest.approx(1.0)
+
+
+def test_a_wide_neuron_s_document_grows_linearly_in_its_inputs() -> None:
+    """Each of a neuron's n weights restated the n-term net input it is derived from:
+    3,000 inputs made a 230 MB document. Long sums are abbreviated there."""
+    def size(width: int) -> int:
+        text = ('loss = "half_squared_error"\nlearning_rate = 0.5\n[inputs]\n'
+                + "".join(f"i{k} = 0.1\n" for k in range(1, width + 1))
+                + '[targets]\no1 = 0.5\n[[layers]]\nname = "o"\nactivation = "sigmoid"\n'
+                + "weights = [[" + ", ".join(["0.01"] * width) + "]]\nbias = 0.1\n")
+        return len(tracer.render(tracer.trace(tracer.parse_spec(text)), "md"))
+
+    assert size(200) / size(100) < 2 * 1.1

@@ -95,6 +95,7 @@ class Result:
     diagnosis: str | None = None  # a misconception id
     reason: str = ""
     carried_value: float | None = None  # what the student's own earlier values give
+    scored: bool = True  # False for a restated given: copying the exercise earns nothing
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,16 @@ class Report:
 
     @property
     def score(self) -> float:
-        """The share of lines that are correct or carried."""
-        if not self.results:
+        """The share of scored lines (all but restated givens) that are correct or carried."""
+        scored = [r for r in self.results if r.scored]
+        if not scored:
             return 0.0
-        counts = self.counts
-        return (counts[Status.CORRECT] + counts[Status.CARRIED]) / len(self.results)
+        return sum(r.status in (Status.CORRECT, Status.CARRIED) for r in scored) / len(scored)
 
     @property
     def passed(self) -> bool:
-        return all(r.status in (Status.CORRECT, Status.CARRIED) for r in self.results)
+        return all(r.status in (Status.CORRECT, Status.CARRIED) for r in self.results
+                   if r.scored)
 
 
 class Checker:
@@ -218,7 +220,7 @@ class Checker:
             reason = reason or GIVEN
         own = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, None, reason,
-                      own)
+                      own, scored=not self._is_given(position))
 
     def _diagnosed(self, results: Sequence[Result], student: Mapping[int, float],
                    recomputed: Sequence[float]) -> Iterator[Result]:

@@ -156,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file system's refusal we did not foresee: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tracer: error: {terminal_text(where + str(exc.strerror or exc), keep_lines=False)}",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -169,7 +174,7 @@ def _stem(path: Path | None) -> str:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .files import write_files
+    from .files import stamped, write_files
     from .renderer import environment, render, render_files, render_pdf
 
     fmt = args.format or _format_from(args.output) or "md"
@@ -178,6 +183,9 @@ def _render(args: argparse.Namespace) -> int:
     source: Trace | TrainingRun = evaluate(symbolic)
     if args.iterations or args.show_steps:
         shown = _steps(args.show_steps, args.iterations)
+        if args.every > 0 and args.iterations // args.every > MAX_ROWS:
+            raise TracerError(f"gives {args.iterations // args.every:,} rows of the error "
+                              f"table, more than {MAX_ROWS:,}", key="--every")
         source = _run(symbolic, args.iterations, args.every, shown)
     focus_on = [name.strip() for part in args.focus for name in part.split(",") if name.strip()]
     if args.output == "-":
@@ -191,7 +199,7 @@ def _render(args: argparse.Namespace) -> int:
     path = _output_path(args.output, _stem(args.spec), fmt)
     stem = path.name.removesuffix(f".{fmt}")
     files = render_files(source, fmt, stem, env, args.every, focus_on)
-    files = {path.name if name == f"{stem}.{fmt}" else name: text
+    files = {path.name if name == f"{stem}.{fmt}" else name: stamped(name, text)
              for name, text in files.items()}
     for written in write_files(path.parent, files, _guard(args, args.spec)):
         print(f"wrote {terminal_text(str(written))}", file=sys.stderr)
@@ -235,6 +243,7 @@ def _steps(text: str, iterations: int) -> list[int]:
     return steps
 
 
+MAX_ROWS = 10_000  # of a document's error table: a page is about 50
 MAX_SHOWN = 100  # updates derived in full: each is a whole trace in memory and in the document
 
 
@@ -383,7 +392,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from .check import Checker
-    from .files import write_atomic
+    from .files import stamped, write_atomic
 
     tolerance = _tolerance(args)
     symbolic = build_trace(load_spec(args.spec))
@@ -396,6 +405,7 @@ def _check(args: argparse.Namespace) -> int:
     report = checker.mark(_read_sheet(args.sheet))
     text = _report(report, trace, args.format)
     if args.output and args.output != "-":
+        text = str(stamped(f"report.{args.format}", text))  # the format's mark, any name
         write_atomic(Path(args.output), text, _guard(args, args.spec, args.sheet))
     else:
         sys.stdout.write(terminal_text(text))
@@ -425,8 +435,27 @@ def _sheets(folder: Path) -> list[Path]:
 
 
 def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
-    reports = [(p.name, checker.mark(_read_sheet(p))) for p in _sheets(args.sheet)]
+    reports = [(p.name, _mark_file(checker, p, _folder_sheet(p))) for p in _sheets(args.sheet)]
     return _gradebook(args, reports, checker.symbolic)
+
+
+def _folder_sheet(path: Path) -> str | TracerError:
+    """A sheet of a folder, or why it cannot be read: one such sheet must not cost the class
+    its gradebook."""
+    try:
+        return _read_sheet(path)
+    except TracerError as exc:
+        print(f"tracer: warning: {terminal_text(exc.line(), keep_lines=False)}: marked 0",
+              file=sys.stderr)
+        return exc
+
+
+def _mark_file(checker: Checker, path: Path, text: str | TracerError) -> Report:
+    from .check import Report, Result, Status
+
+    if isinstance(text, TracerError):
+        return Report((Result(0, path.name, Status.INVALID, reason=text.message),))
+    return checker.mark(text)
 
 
 def _check_manifest(args: argparse.Namespace, symbolic: Graph,
@@ -439,19 +468,19 @@ def _check_manifest(args: argparse.Namespace, symbolic: Graph,
     reports = []
     claimed: dict[str, str] = {}
     for path in _sheets(args.sheet):
-        text = _read_sheet(path)
-        variant = _variant_of(path, text, variants)
+        text = _folder_sheet(path)
+        variant = _variant_of(path, "" if isinstance(text, TracerError) else text, variants)
         shown = terminal_text(path.name, keep_lines=False)
         if variant is None:
-            print(f"tracer: skipped {shown}: no variant of the manifest is named by its "
-                  "'# Variant' line or its file name", file=sys.stderr)
+            print(f"tracer: skipped {shown}: its '# Variant' line or its file name must name "
+                  "one variant of the manifest", file=sys.stderr)
             continue
         if variant in claimed:
             print(f"tracer: warning: {shown} and {claimed[variant]} are both variant "
                   f"{variant}", file=sys.stderr)
         claimed[variant] = shown
         checker = Checker(evaluate(symbolic, variants[variant]), tolerance)
-        reports.append((path.name, checker.mark(text)))
+        reports.append((path.name, _mark_file(checker, path, text)))
     if not reports:
         raise TracerError("no sheet in the folder belongs to a variant of the manifest",
                           source=str(args.sheet))
@@ -463,14 +492,14 @@ _VARIANT_LINE = re.compile(r"^#\s*Variant\s+([A-Za-z0-9._-]+)", re.MULTILINE)
 
 def _variant_of(path: Path, text: str, variants: Mapping[str, object]) -> str | None:
     """The variant a sheet answers: its blank sheet's `# Variant <id>` line, else its file
-    name (`<id>.answers.txt` or `<id>.txt`), matched whole: ids may hold dots."""
+    name (`<id>.answers.txt` or `<id>.txt`), matched whole: ids may hold dots. A name that
+    could be either of two variants (`anna.answers.txt`: `anna`, or `anna.answers`) is none."""
     line = _VARIANT_LINE.search(text[:2000])
+    if line and line.group(1) in variants:
+        return line.group(1)
     stem = path.name.removesuffix(".txt")
-    for candidate in (line.group(1).rstrip(",") if line else None,
-                      stem.removesuffix(".answers"), stem):
-        if candidate is not None and candidate in variants:
-            return candidate
-    return None
+    named = {c for c in (stem.removesuffix(".answers"), stem) if c in variants}
+    return named.pop() if len(named) == 1 else None
 
 
 def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],

@@ -179,12 +179,32 @@ def _static_step(graph: Graph, position: int) -> _StaticStep:
         forms.append(r" \cdot ".join(graph.terms[i].latex for i in term.chain))
     if term.derivation is not None:
         wrt = symbols[term.derivation.wrt]
-        of = _latex(graph, term.derivation.of)
+        of = _derived_from(graph, term.derivation.of, term.derivation.wrt)
         forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
     forms.append(mathfmt.latex(term.formula, symbols))
     simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
     return _StaticStep(term.latex, tuple(forms), simplified,
                        mathfmt.slotted_latex(term.formula, graph.ids))
+
+
+MAX_SUM_SHOWN = 8  # terms of a sum restated in full in a derivation; longer ones abbreviated
+
+
+def _derived_from(graph: Graph, expr: sp.Expr, wrt: sp.Symbol) -> str:
+    """The expression a local derivative is taken of. Each of a neuron's n weights restates
+    its n-term net input: past MAX_SUM_SHOWN terms only the first two, the one with `wrt`
+    and the last are shown (3,000 inputs made a 230 MB document of these sums)."""
+    if type(expr) is not sp.Add or len(expr.args) <= MAX_SUM_SHOWN:
+        return _latex(graph, expr)
+    args = expr.args
+    kept = sorted({0, 1, len(args) - 1} | {i for i, a in enumerate(args) if wrt in a.free_symbols})
+    parts, last = [], -1
+    for i in kept:
+        if i > last + 1:
+            parts.append(r"\cdots")
+        parts.append(_latex(graph, args[i]))  # each printed once, for all n weights
+        last = i
+    return " + ".join(parts)
 
 
 @per_trace
@@ -225,7 +245,8 @@ class _Context:
         elif term.simplified is not None:
             note = ""  # the simplification's assumption fails for these numbers
         forms.append(mathfmt.fill(static.numbers, self.values))
-        unique = tuple(f for i, f in enumerate(forms) if f not in forms[:i] and f != value)
+        unique = tuple(mathfmt.broken_sum(f) for i, f in enumerate(forms)
+                       if f not in forms[:i] and f != value)
         return Step(term.name, static.lhs, unique, value, escape(note))
 
     def holds(self, expr: sp.Expr, term: Term) -> bool:

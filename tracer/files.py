@@ -11,12 +11,14 @@ shared server are then as private as the teacher's other files.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,12 @@ class Guard:
     force: bool = False
 
     def check(self, path: Path) -> None:
+        try:
+            self._check(path)
+        except OSError as exc:  # a name too long, a folder that cannot be read
+            raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
+
+    def _check(self, path: Path) -> None:
         if not path.exists() and not path.is_symlink():
             return
         if path.is_dir():
@@ -51,6 +59,8 @@ class Guard:
         if any(_same(path, given) for given in self.inputs):
             raise OutputError("is an input of this command: choose another output",
                               source=str(path))
+        if not path.is_symlink() and not path.is_file():  # /dev/null, a pipe: never replaced
+            raise OutputError("is not a regular file", source=str(path))
         if not self.force and not written_by_tracer(path):
             raise OutputError("exists and was not written by tracer (--force replaces it)",
                               source=str(path))
@@ -64,7 +74,9 @@ def _same(path: Path, other: Path) -> bool:
 
 
 def stamped(name: str, text: str | bytes) -> str | bytes:
-    """`text` with tracer's mark as a first-line comment, where its format has comments."""
+    """`text` with tracer's mark as a first-line comment, where its format has comments: the
+    format is `name`'s extension, so it is the producer, which knows what it made, that
+    marks (a JSON report written as `report.md` gets no Markdown comment)."""
     comment = _COMMENTS.get(Path(name).suffix)
     if comment is None or not isinstance(text, str):
         return text
@@ -117,8 +129,7 @@ def write_atomic(path: Path, text: str | bytes, guard: Guard = Guard()) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write ({exc.strerror})", source=str(path)) from None
     try:
-        content = stamped(path.name, text)
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        data = text.encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -133,11 +144,14 @@ def write_atomic(path: Path, text: str | bytes, guard: Guard = Guard()) -> None:
 
 
 def _mode(path: Path) -> int:
-    """An existing file keeps its permissions; a new one gets what the umask allows."""
+    """An existing file keeps its permissions; a new one (or one in place of a link, which
+    is replaced, not followed) gets what the umask allows."""
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        if not path.is_symlink():
+            return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return 0o666 & ~_umask()
+        pass
+    return 0o666 & ~_umask()
 
 
 def replace_folder(folder: Path, documents: Mapping[str, str | bytes],
@@ -148,6 +162,7 @@ def replace_folder(folder: Path, documents: Mapping[str, str | bytes],
     what happened to the folder: "created" or "replaced"."""
     existing = _replaceable(folder, inputs)
     parent = folder.parent if str(folder.parent) else Path(".")
+    _remove_stale(parent, folder.name)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".new"))
@@ -156,6 +171,8 @@ def replace_folder(folder: Path, documents: Mapping[str, str | bytes],
     try:
         os.chmod(staging, 0o777 & ~_umask())
         write_files(staging, documents)
+        if existing:
+            _keep_modes(folder, staging)
         _swap(staging, folder, existing)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -165,6 +182,29 @@ def replace_folder(folder: Path, documents: Mapping[str, str | bytes],
     return "replaced" if existing else "created"
 
 
+STALE = 3600  # seconds: a staging folder this old is from a run that was killed (kill -9)
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Staging folders a killed run left beside the output (never one of a run going on)."""
+    for leftover in parent.glob(f".{glob.escape(name)}.*.new"):
+        try:
+            if leftover.is_dir() and time.time() - leftover.stat().st_mtime > STALE:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _keep_modes(old: Path, new: Path) -> None:
+    """The new folder and the files it shares with the old one keep the old permissions:
+    keys a teacher made private stay private when they are made again."""
+    os.chmod(new, stat.S_IMODE(old.stat().st_mode))
+    for path in new.iterdir():
+        before = old / path.name
+        if before.is_file() and not before.is_symlink():
+            os.chmod(path, stat.S_IMODE(before.stat().st_mode))
+
+
 def _umask() -> int:
     umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
     os.umask(umask)
@@ -172,7 +212,9 @@ def _umask() -> int:
 
 
 def _replaceable(folder: Path, inputs: Collection[Path]) -> bool:
-    """Whether `folder` holds an earlier output to replace (False: there is nothing there)."""
+    """Whether `folder` holds an earlier output to replace (False: there is nothing there).
+    Every entry in it must be a file its manifest lists and tracer wrote: a hand-made
+    manifest cannot make tracer delete a thesis."""
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise OutputError("exists and is not a folder", source=str(folder))
     if not folder.exists() or not any(folder.iterdir()):
@@ -182,8 +224,9 @@ def _replaceable(folder: Path, inputs: Collection[Path]) -> bool:
             raise OutputError(f"holds {given.name}, an input of this command: choose another "
                               "folder", source=str(folder))
     listed = _listed_files(folder / "manifest.json")
-    present = {p.name for p in folder.iterdir()}
-    if listed is None or not present <= listed:
+    entries = list(folder.iterdir())
+    if listed is None or any(p.name not in listed or not written_by_tracer(p)
+                             for p in entries):
         raise OutputError("is not empty and not an earlier output of tracer keys: choose a new"
                           " or empty folder", source=str(folder))
     return True

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .document import ESCAPES
+from .files import stamped
 from .graph import Graph
 from .keys import Manifest, Variant, asked, blank_sheet, variant_files, variant_toml
 from .pdf import compile_pdf
@@ -54,7 +55,7 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed)
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
-    return files
+    return {name: stamped(name, text) for name, text in files.items()}  # tracer's mark
 
 
 def _who(variant: Variant) -> str:

@@ -386,8 +386,8 @@ class Manifest:
             "values": dict(v.values),
             "files": dict(self.files[v.file_id]),
         } for v in self.variants]
-        data = {"exercise": self.exercise, "spec": self.spec, "seed": self.seed,
-                "format": self.format, "variants": entries}
+        data = {"generator": "tracer", "exercise": self.exercise, "spec": self.spec,
+                "seed": self.seed, "format": self.format, "variants": entries}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def csv(self) -> str:

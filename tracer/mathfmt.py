@@ -72,3 +72,28 @@ def fill(slotted: str, numbers: Sequence[str]) -> str:
 def text(expr: sp.Expr) -> str:
     """The formula as ASCII over canonical names: delta_o1*dnet_o1/dw5."""
     return str(_TextPrinter().doprint(expr))
+
+
+LINE_WIDTH = 64  # characters a reader sees on a line of a long sum: about the text width
+_UNSEEN = re.compile(r"\\[A-Za-z]+|[{}_^ ]")  # command names, grouping, spaces
+
+
+def broken_sum(form: str, width: int = LINE_WIDTH) -> str:
+    """A long sum in LaTeX set over several aligned lines of about `width` visible characters,
+    broken only at a top-level + or −: TeX stops with "Dimension too large" on a line of 128
+    products (about 6 m), and no reader follows one. Short forms come back as they were."""
+    unseen = {i for m in _UNSEEN.finditer(form) for i in range(m.start(), m.end())}
+    if len(form) - len(unseen) <= 2 * width:
+        return form
+    out, depth, line = [], 0, 0
+    for i, char in enumerate(form):
+        if form.startswith(r"\left", i) or char == "{":
+            depth += 1
+        elif form.startswith(r"\right", i) or char == "}":
+            depth -= 1
+        elif depth == 0 and line > width and form.startswith((" + ", " - "), i):
+            out.append(" \\\\\n&\\qquad")
+            line = 0
+        out.append(char)
+        line += i not in unseen
+    return "".join(out)

@@ -205,7 +205,9 @@ class _Recorder:
             return instantiate(expr, {**mapping, NET: nets[j].symbol})
         symbols: list[sp.Expr] = [net.symbol for net in nets]
         if stable:
-            largest = sp.Max(*symbols)
+            # Distinct symbols: nothing to simplify, and sympy's evaluation compares every
+            # pair (60 softmax outputs took minutes).
+            largest = sp.Max(*symbols, evaluate=False)
             symbols = [_sum(net, -largest) for net in symbols]
         terms = [instantiate(activation.expr, {**mapping, NET: net}) for net in symbols]
         return _product(terms[j], sp.Pow(_sum(*terms), -1, evaluate=False))

@@ -9,6 +9,7 @@ import difflib
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -317,6 +318,9 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
 
 def _check_rules(spec: Spec, read: _Reader) -> None:
     """Every rule draws some value of this network, within the values' allowed ranges."""
+    if _shows_as_zero(spec.learning_rate, spec.digits):
+        read.fail("learning_rate", f"{spec.learning_rate:g} shows as 0 at {spec.digits} "
+                  "decimals (digits): every update would read w − 0·∂E/∂w")
     keys = spec.randomizable()
     for rule in spec.randomize:
         path = f"randomize.{rule.key}"
@@ -326,9 +330,16 @@ def _check_rules(spec: Spec, read: _Reader) -> None:
         low, high = rule.bounds
         if rule.key == "learning_rate" and low <= 0:
             read.fail(path, "the learning rate must be greater than 0")
+        if rule.key == "learning_rate" and _shows_as_zero(low, spec.digits):
+            read.fail(path, f"{low:g} shows as 0 at {spec.digits} decimals (digits): a "
+                            "variant would be told η = 0")
         if rule.key.startswith("targets") and LOSSES[spec.loss].unit_targets and (
                 low < 0 or high > 1):
             read.fail(path, f"targets must lie in [0, 1] for {spec.loss}")
+
+
+def _shows_as_zero(value: float, digits: int) -> bool:
+    return abs(value) < 0.5 * 10.0 ** -digits
 
 
 def _check_example(spec: Spec, example: Example, prefix: str, read: _Reader) -> None:
@@ -386,8 +397,11 @@ def _check_names(spec: Spec, read: _Reader) -> None:
 
 def _short(value: int) -> str:
     """An integer for a message: a 4,000-digit one would fill the screen."""
-    text = str(value)
-    return text if len(text) <= 20 else f"an integer of {len(text.lstrip('-'))} digits"
+    if abs(value) < 10**20:
+        return str(value)
+    # str() refuses past 4,300 digits (TOML's 0xfff… passes its parser): count from bits
+    digits = int(abs(value).bit_length() * math.log10(2)) + 1
+    return f"an integer of about {digits:,} digits"
 
 
 def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
@@ -464,8 +478,13 @@ class _Reader:
 
     def title(self, data: Mapping[str, Any]) -> str:
         title = self.string(data.get("title", "Backpropagation, step by step"), "title")
-        if len(title) > MAX_TITLE or any(ord(ch) < 32 for ch in title):
-            self.fail("title", f"must be one line of at most {MAX_TITLE} characters")
+        if len(title) > MAX_TITLE:
+            self.fail("title", f"is longer than {MAX_TITLE} characters")
+        # Control characters and bidi overrides; joiners (U+200C in Persian) are text.
+        control = next((ch for ch in title if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+                        or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"), None)
+        if control is not None:
+            self.fail("title", f"must be one line of text (it holds {control!r})")
         return title
 
     def description(self, data: Mapping[str, Any]) -> str:
