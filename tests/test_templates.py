@@ -144,6 +144,7 @@ def test_a_booklet_needs_a_worked_template_that_makes_parts(tmp_path: Path) -> N
 HOSTILE = {
     "division by zero": ("{{ 1/0 }}", "template error: ZeroDivisionError: division by zero"),
     "huge range": ("{{ range(10**9) }}", "template error: OverflowError: Range too big"),
+    "indent of one line by 8e9": ('{{ "x"|indent(8*10**9) }}', "would make more than"),
     "extends itself": ('{% extends "worked.md.j2" %}', "template error: RecursionError"),
     "recursive macro": ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(1) }}",
                         "template error: RecursionError"),

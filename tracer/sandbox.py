@@ -461,7 +461,8 @@ def _check_indent(args: Mapping[str, Any], env: GuardedEnvironment, what: str) -
     text = _text(args["s"], budget, what)
     step = len(_text(width, budget, what)) if isinstance(width, str) else _int(width)
     lines = text.count("\n") + (1 if args["first"] else 0)
-    _refuse(len(text) + lines * step, budget, what)
+    # jinja makes the indentation string first, even for a text of one line
+    _refuse(len(text) + max(lines, 1) * step, budget, what)
 
 
 def _check_format(args: Mapping[str, Any], env: GuardedEnvironment, what: str) -> None:
