@@ -275,7 +275,8 @@ class RegexMatcher:
     def __init__(self, names: Mapping[str, str]) -> None:
         self._names = dict(names)
         body = "|".join(re.escape(s) for s in sorted(self._names, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![A-Za-z0-9_@/])(?:{body})(?![A-Za-z0-9_@])")
+        # A name may follow a `/` (out_h1/out_h2); one the old pattern refused there.
+        self._pattern = re.compile(rf"(?<![A-Za-z0-9_@])(?:{body})(?![A-Za-z0-9_@])")
 
     def substitute(self, text: str) -> tuple[str, tuple[str, ...]]:
         found: list[str] = []
@@ -307,7 +308,7 @@ def test_the_tokenizer_finds_what_the_regular_expression_found(
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("dE/dw5*out_h1/2", (" _q0 * _q1 /2", ("dE_total/dw5", "out_h1"))),
-    ("out_h1/out_h2", (" _q0 /out_h2", ("out_h1",))),  # as before: a name after `/` is not
+    ("out_h1/out_h2", (" _q0 / _q1 ", ("out_h1", "out_h2"))),  # a quotient of two names
     ("dout_o1/dnet_o1", (" _q0 ", ("dout_o1/dnet_o1",))),
     ("deltao1+delta_o1", (" _q0 + _q0 ", ("delta_o1",))),
     ("w1@2 + 2w1 + w1_new", ("w1@2 + 2w1 +  _q0 ", ("w1_new",))),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 
 from .quantities import Bias, Input, Neuron, Ref, Role, Unit, Weight
@@ -206,14 +206,27 @@ class NameMatcher:
         pieces: list[str] = []
         done = 0
         for run in _RUN.finditer(text):
-            match = self._longest(run.group())
-            if match is None:
-                continue
-            number = found.setdefault(self._names[match], len(found))
-            pieces += [text[done:run.start()], f" _q{number} "]
-            done = run.start() + len(match)
+            for start, match in self._names_in(run.group()):
+                number = found.setdefault(self._names[match], len(found))
+                at = run.start() + start
+                pieces += [text[done:at], f" _q{number} "]
+                done = at + len(match)
         pieces.append(text[done:])
         return "".join(pieces), tuple(found)
+
+    def _names_in(self, run: str) -> Iterator[tuple[int, str]]:
+        """(offset, spelling) of each name in a run: the longest at its start, then the same
+        after each `/` that follows (`out_h1/out_h2` is a quotient of two names)."""
+        start = 0
+        while start < len(run):
+            match = self._longest(run[start:])
+            if match is not None:
+                yield start, match
+                start += len(match)
+            slash = run.find("/", start)
+            if slash < 0:
+                return
+            start = slash + 1
 
     def _longest(self, run: str) -> str | None:
         """The longest spelling that is `run` or ends before one of its `/`, if any."""
