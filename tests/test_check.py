@@ -322,3 +322,20 @@ def test_the_other_order_changes_only_the_path_factors(name: str) -> None:
                   if v.misconception == "updated-weights"]
     assert variant.positions == differing
     assert variant.formulas() == {i: other.terms[i].formula for i in differing}
+
+
+def test_a_right_number_is_not_lost_to_a_formula_that_cannot_be_read(checker: Checker) -> None:
+    report = checker.mark("w5_new = w5 - eta*gradient(w5) = 0.35891648\n"
+                          "w6_new = w6 - eta*gradient(w6) = 0.9\n"
+                          "w7_new = 0.5 = w7 - eta*gradient(w7)\n")
+    right, wrong, last = report.results
+    assert right.status == "correct" and right.reason.startswith(
+        "formula not read: 'w5 - eta*gradient(w5)': only exp, log, tanh and sigma")
+    assert wrong.status == "wrong" and wrong.reason.startswith("formula not read")
+    assert last.status == "invalid"  # the value the line ends with cannot be read
+
+
+def test_a_decimal_comma_is_told_to_use_a_point(checker: Checker) -> None:
+    (result,) = checker.mark("net_h1 = 0,3775\n").results
+    assert (result.status, result.reason) == (
+        "invalid", "'0,3775': use a decimal point (0.3775)")

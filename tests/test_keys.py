@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tracer
@@ -168,6 +168,7 @@ def test_emoji_title_gives_a_readable_variant_spec() -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.text(), st.text())
 def test_any_string_and_key_round_trip_through_toml(text: str, key: str) -> None:
+    assume(key not in ("title", "table", "rows"))  # the dict below would merge two entries
     data = {"title": text, key: 1.5, "table": {key: text}, "rows": [{key: [text, 2]}]}
     back = tomllib.loads(to_toml(data, header=text))
     assert back["title"] == text and back["table"] == {key: text}

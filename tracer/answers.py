@@ -41,6 +41,7 @@ class Line:
     name: str | None  # its canonical name, when known
     parts: tuple[Part, ...] = ()
     error: str = ""  # why the line is invalid; empty when it was read
+    unread: str = ""  # why a formula before the line's number could not be read
 
     @property
     def number(self) -> float | None:
@@ -116,13 +117,19 @@ def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str]
                     error=f"unknown quantity name {written!r}{suggest(written)}")
     if len(pieces) - 1 > MAX_PARTS:
         return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
-    parts = []
+    parts: list[Part] = []
+    unread = ""
     for text in pieces[1:]:
         part = _parse_part(text.strip(), names)
         if isinstance(part, str):
-            return Line(number, written, name, error=part)
-        parts.append(part)
-    return Line(number, written, name, tuple(parts))
+            unread = unread or part
+        else:
+            parts.append(part)
+    # A right number is never lost to a formula we cannot read: the line is marked by its
+    # number, the formula reported beside it. Without a final number, it is invalid.
+    if unread and (isinstance(part, str) or part.number is None):
+        return Line(number, written, name, error=unread)
+    return Line(number, written, name, tuple(parts), unread=unread)
 
 
 def _parse_part(text: str, names: NameTable) -> Part | str:
@@ -132,6 +139,8 @@ def _parse_part(text: str, names: NameTable) -> Part | str:
     number = parse_number(text)
     if number is not None:
         return Part(text, number=number)
+    if re.fullmatch(r"[+-]?\d+,\d+", text):  # 0,5: a decimal comma, read as a tuple
+        return f"{text!r}: use a decimal point ({text.replace(',', '.')})"
     if re.fullmatch(r"[+-]?[\d.eE+-]+", text):
         return f"{text!r} is not a finite decimal number"
     try:

@@ -207,6 +207,8 @@ class Checker:
         position = self.symbolic.position(line.name)
         expected = self.trace.values[position]
         verdict, reason = self._formula_verdict(line)
+        if line.unread:
+            reason = f"formula not read: {line.unread}" + (f"; {reason}" if reason else "")
         given = line.number
         if given is None:  # a formula alone: marked by its verdict
             if verdict is None:
