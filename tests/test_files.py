@@ -121,17 +121,16 @@ def test_keys_killed_part_way_leave_the_earlier_keys_as_they_were(
         workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["keys", "ex.toml", "--variants", "3", "--seed", "3", "-o", "keys"]) == 0
     before = {p.name: p.read_bytes() for p in (workdir / "keys").iterdir()}
-    real = files.write_atomic
+    real = files._write
     written: list[Path] = []
 
-    def killed_after_two(path: Path, text: str | bytes, guard: files.Guard | None = None
-                         ) -> None:
+    def killed_after_two(path: Path, text: str | bytes) -> None:
         if len(written) == 2:
             raise KeyboardInterrupt
         written.append(path)
-        real(path, text, guard or files.Guard())
+        real(path, text)
 
-    monkeypatch.setattr(files, "write_atomic", killed_after_two)
+    monkeypatch.setattr(files, "_write", killed_after_two)  # each file's write, in turn
     assert main(["keys", "ex.toml", "--variants", "3", "--seed", "9", "-o", "keys"]) == 130
     assert {p.name: p.read_bytes() for p in (workdir / "keys").iterdir()} == before
     assert sorted(p.name for p in workdir.iterdir()) == ["ex.toml", "keys"]

@@ -29,7 +29,7 @@ from .numbers import format_value
 from .quantities import Role, Stage
 from .reading import read_text
 from .spec import Spec, load_spec
-from .training import MAX_ITERATIONS, TrainingRun, train
+from .training import TrainingRun, train
 
 if TYPE_CHECKING:
     from .check import Checker, Report, Tolerance
@@ -252,9 +252,6 @@ def _run(symbolic: Graph, iterations: int, every: int,
     """Train, with a progress bar on a terminal once a run takes more than a second."""
     if iterations < 1:
         raise TracerError(f"must be at least 1, got {iterations}", key="--iterations")
-    if iterations > MAX_ITERATIONS:
-        raise TracerError(f"{iterations:,} updates: the limit is {MAX_ITERATIONS:,}",
-                          key="--iterations")
     if every < 0:
         raise TracerError(f"must be at least 0, got {every}", key="--every")
     bar = _ProgressBar() if sys.stderr.isatty() else None

@@ -113,13 +113,17 @@ def write_files(folder: Path, documents: Mapping[str, str | bytes],
     except OSError as exc:
         raise OutputError(f"cannot create folder ({exc.strerror})", source=str(folder)) from None
     for path, text in zip(paths, documents.values(), strict=True):
-        write_atomic(path, text, guard)
+        _write(path, text)  # checked above, each once
     return paths
 
 
 def write_atomic(path: Path, text: str | bytes, guard: Guard = Guard()) -> None:
     """Write via a temporary file in the same folder and a rename: never a half-written file."""
     guard.check(path)
+    _write(path, text)
+
+
+def _write(path: Path, text: str | bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError("folder does not exist", source=str(path))

@@ -26,6 +26,7 @@ from .errors import NumericError, SpecError, TracerError
 from .escape import spreadsheet_safe, visible_text
 from .evaluation import Trace, evaluate
 from .graph import Graph, Term
+from .numbers import shows_as_zero
 from .quantities import PARAMETER_ROLES, Bias, Input, Neuron, Ref, Role, Stage, Weight
 from .randomize import chosen_rules, draw, variant_seed
 from .reading import read_text
@@ -235,9 +236,8 @@ def degenerate(trace: Trace) -> bool:
     Draws that cannot be computed, and draws equal to an earlier variant's, are redrawn too."""
     graph = trace.symbolic
     spec = graph.spec
-    shown_zero = 0.5 * 10.0 ** -spec.digits
     for term, value in zip(graph.terms, trace.values, strict=True):
-        if term.stage == Stage.AFTER or abs(value) >= shown_zero:
+        if term.stage == Stage.AFTER or not shows_as_zero(value, spec.digits):
             continue
         layer = spec.layers[term.layer - 1] if term.layer else None
         kinked = layer is not None and layer.activation in ("relu", "leaky_relu")

@@ -29,3 +29,8 @@ def format_value(value: float, digits: int) -> str:
     if text in ("-0", ""):
         return "0"
     return text
+
+
+def shows_as_zero(value: float, digits: int) -> bool:
+    """Whether `value` reads 0 when shown to `digits` decimals."""
+    return abs(value) < 0.5 * 10.0 ** -digits

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from . import names
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
+from .numbers import shows_as_zero
 from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
 from .randomize import Rule, parse_rules, targets_of
 from .reading import read_text
@@ -318,7 +319,7 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
 
 def _check_rules(spec: Spec, read: _Reader) -> None:
     """Every rule draws some value of this network, within the values' allowed ranges."""
-    if _shows_as_zero(spec.learning_rate, spec.digits):
+    if shows_as_zero(spec.learning_rate, spec.digits):
         read.fail("learning_rate", f"{spec.learning_rate:g} shows as 0 at {spec.digits} "
                   "decimals (digits): every update would read w − 0·∂E/∂w")
     keys = spec.randomizable()
@@ -330,16 +331,12 @@ def _check_rules(spec: Spec, read: _Reader) -> None:
         low, high = rule.bounds
         if rule.key == "learning_rate" and low <= 0:
             read.fail(path, "the learning rate must be greater than 0")
-        if rule.key == "learning_rate" and _shows_as_zero(low, spec.digits):
+        if rule.key == "learning_rate" and shows_as_zero(low, spec.digits):
             read.fail(path, f"{low:g} shows as 0 at {spec.digits} decimals (digits): a "
                             "variant would be told η = 0")
         if rule.key.startswith("targets") and LOSSES[spec.loss].unit_targets and (
                 low < 0 or high > 1):
             read.fail(path, f"targets must lie in [0, 1] for {spec.loss}")
-
-
-def _shows_as_zero(value: float, digits: int) -> bool:
-    return abs(value) < 0.5 * 10.0 ** -digits
 
 
 def _check_example(spec: Spec, example: Example, prefix: str, read: _Reader) -> None:
