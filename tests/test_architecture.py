@@ -19,7 +19,8 @@ PACKAGE = Path(tracer.__file__).parent
 # Lower layers first; a module may import its own layer or lower ones only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "reading", "numbers", "escape", "acyclic", "memo", "derived", "functions",
-     "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "formats"),
+     "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "formats",
+     "notation"),
     ("names",),  # the naming scheme
     ("spec", "examples"),
     ("graph", "network"),  # the graph, and the network that builds one
@@ -27,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
     ("document", "diagram", "sheets", "report"),  # view models
     ("files", "pdf", "sandbox", "renderer"),  # rendering and files
-    ("handouts", "showcase"),  # what a command writes, put together
+    ("handouts", "marking", "showcase"),  # what a command writes, put together
     ("cli",),
     ("__init__", "__main__"),
 )
@@ -173,6 +174,8 @@ NOT_NAMES = {
     ("quantities", "target"), ("quantities", "net"), ("quantities", "out"),
     ("quantities", "delta"),
     ("training", "d"),  # array's type code for doubles
+    # Greek letters spelled out (η, δ, ∂): the notation, read into names by `names`
+    ("notation", "eta"), ("notation", "delta"), ("notation", "d"),
 }
 
 

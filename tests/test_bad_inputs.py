@@ -225,6 +225,23 @@ CASES = [
          {"notes.md": "my own notes\n"}),
     Case("showcase over a teacher's seed.md", ["showcase", "site"],
          "site/seed.md: exists and was not written by tracer", {"site/seed.md": "mine\n"}),
+    # Grading a class: the numbers must be the students' own, or nothing is marked.
+    Case("variant sheets without their manifest", ["check", "ex.toml", "inbox"],
+         "inbox/s1.txt: is variant s1's sheet, and the exercise draws each variant's numbers",
+         {"ex.toml": EXERCISE, "inbox/s1.txt": "# Variant s1, student: s1\nnet_h1 = 1\n"}),
+    Case("manifest of another spec", ["check", "ex.toml", "inbox"],
+         "inbox/manifest.json: was written for another version of ex.toml",
+         {"ex.toml": EXERCISE, "inbox/a.txt": "net_h1 = 1\n",
+          "inbox/manifest.json": '{"fingerprint": "0123456789abcdef", "variants": ['
+                                 '{"variant": "a", "values": {"w1": 0.5}}]}'}),
+    Case("manifest with a value deleted", ["check", "ex.toml", "inbox"],
+         "inbox/manifest.json: variants[2].values: variant 'b' and variant 'a' do not draw "
+         "the same values ('w2')",
+         {"ex.toml": EXERCISE, "inbox/a.txt": "net_h1 = 1\n",
+          "inbox/manifest.json": '{"variants": [{"variant": "a", "values": {"w1": 0.5, '
+                                 '"w2": 0.5}}, {"variant": "b", "values": {"w1": 0.4}}]}'}),
+    spec_case("grading table typo", SEED + "\n[grading]\ndecimal = 4\n",
+              "grading.decimal: unknown key", "names"),
     Case("gradebook over a sheet", ["check", "net.toml", "sheets", "-o", "sheets/a.txt"],
          "sheets/a.txt: is an input of this command",
          {"net.toml": SEED, "sheets/a.txt": "net_h1 = 0.3775\n"}),

@@ -155,10 +155,10 @@ def test_sheets_are_matched_to_variants_by_whole_id(workdir: Path) -> None:
             name = "submission-17.txt"        # sheet's own `# Variant` line says whose
         (sheets / name).write_text(answers, encoding="utf-8")
     assert main(["check", "ex.toml", "sheets", "--manifest", "keys/manifest.json"]) == 0
-    rows = list(csv.reader((sheets / "gradebook.csv").read_text(encoding="utf-8").splitlines()))
-    assert sorted((row[0], row[1]) for row in rows[1:]) == [
-        ("anna.answers.txt", "1.0000"), ("anna.b.answers.txt", "1.0000"),
-        ("submission-17.txt", "1.0000")]
+    rows = list(csv.reader((sheets / "gradebook.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(row[0], row[2], row[-2]) for row in rows[1:]] == [
+        ("anna", "1.0000", "anna.answers.txt"), ("anna.b", "1.0000", "anna.b.answers.txt"),
+        ("john.smith", "1.0000", "submission-17.txt")]
 
 
 @pytest.mark.skipif(not (HAVE_TEX or REQUIRE_TEX) or not Path("/proc/self").exists(),
@@ -234,10 +234,13 @@ def test_a_report_keeps_its_format_whatever_its_name(workdir: Path) -> None:
     (workdir / "sheets").mkdir()
     (workdir / "sheets" / "a.txt").write_text("net_h1 = 0.3775\n", encoding="utf-8")
     main(["check", "seed.toml", "sheets/a.txt", "-f", "json", "-o", "report.md"])
-    assert json.loads((workdir / "report.md").read_text(encoding="utf-8"))["score"] == 1.0
+    report = json.loads((workdir / "report.md").read_text(encoding="utf-8"))
+    assert report["results"][0]["status"] == "correct" and report["score"] == 1 / 25
     main(["check", "seed.toml", "sheets", "-o", "grades.md"])
-    assert (workdir / "grades.md").read_text(encoding="utf-8").startswith("sheet,score")
-    assert main(["check", "seed.toml", "sheets", "-o", "grades.md"]) == 0  # known again
+    assert (workdir / "grades.md").read_text(encoding="utf-8-sig").startswith(
+        "student_id,student_name,score")
+    # known again: marked (1, a sheet that does not pass), not refused (2)
+    assert main(["check", "seed.toml", "sheets", "-o", "grades.md"]) == 1
 
 
 def test_a_killed_run_s_staging_folder_is_removed_later(workdir: Path) -> None:

@@ -220,7 +220,8 @@ def test_manifest_names_the_spec_file_not_its_path(workdir: Path) -> None:
     assert main(["keys", str(spec), "--variants", "2", "--seed", "7", "-o", "out"]) == 0
     manifest = json.loads((workdir / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["spec"] == "ex.toml"
-    assert set(manifest) == {"generator", "exercise", "spec", "seed", "format", "variants"}
+    assert set(manifest) == {"generator", "exercise", "spec", "fingerprint", "seed", "format",
+                             "variants"}
     values = read_manifest(workdir / "out" / "manifest.json")
     assert list(values) == ["v1", "v2"] and values["v1"] == manifest["variants"][0]["values"]
 
@@ -367,11 +368,13 @@ def test_keys_command_and_manifest_grading(workdir: Path) -> None:
     sheets.mkdir()
     for entry in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["variants"]:
         trace = tracer.trace(tracer.load_spec(out / entry["files"]["spec"]))
+        asked = tracer.load_spec(out / entry["files"]["spec"]).ask
         (sheets / entry["files"]["answers"]).write_text(
-            f"w5_new = {trace['w5_new']}\nE_total = {trace['E_total']}\n", encoding="utf-8")
+            "".join(f"{name} = {trace[name]}\n" for name in asked), encoding="utf-8")
     assert main(["check", "ex.toml", "sheets", "--manifest", "out/manifest.json"]) == 0
-    rows = list(csv.reader((sheets / "gradebook.csv").read_text(encoding="utf-8").splitlines()))
-    assert [row[1] for row in rows[1:]] == ["1.0000"] * 4
+    rows = list(csv.DictReader((sheets / "gradebook.csv").read_text(encoding="utf-8-sig")
+                               .splitlines()))
+    assert [row["score"] for row in rows] == ["1.0000"] * 4
     assert main(["check", "ex.toml", "sheets"]) == 1  # against the base numbers: wrong
 
 

@@ -14,7 +14,9 @@ ROOT = Path(__file__).parent.parent
 CORE = {
     "tracer", "tracer.acyclic", "tracer.cli", "tracer.codegen", "tracer.derived",
     "tracer.errors", "tracer.escape", "tracer.evaluation", "tracer.examples", "tracer.formats",
-    "tracer.functions", "tracer.graph", "tracer.memo", "tracer.names", "tracer.network",
+    "tracer.functions", "tracer.grading", "tracer.graph", "tracer.memo", "tracer.names",
+    "tracer.network",
+    "tracer.notation",
     "tracer.numbers", "tracer.quantities", "tracer.randomize", "tracer.reading", "tracer.spec",
     "tracer.training",
 }

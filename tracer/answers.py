@@ -2,7 +2,10 @@
 
 A name is a canonical quantity name or an accepted alias; a part is a number, a formula over
 canonical names, or arithmetic without names (a substitution step, read as the number it
-equals). Nothing here raises on bad text: a line that cannot be read carries its reason.
+equals). Both may be written in the notation of the documents (`δ_{o1}`, `η·x`, `−0.5`, `½`,
+`x²`: see `notation`). Nothing here raises on bad text: a line that cannot be read carries
+its reason, quoting the student's text as written (‘…’, no escapes: the report escapes
+control characters when it prints).
 
 Limits, so that a sheet costs little whatever its text: a line longer than `MAX_LINE`
 characters or with more than `MAX_PARTS` parts is invalid unread (a formula part has the
@@ -14,9 +17,10 @@ a sheet's limit are not dropped silently: one invalid line says from where nothi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from . import notation
 from .names import NameTable
 from .safeexpr import Formula, FormulaError, parse_formula, parse_number
 
@@ -25,6 +29,8 @@ MAX_PARTS = 8
 MAX_LINES = 5000  # answer lines a sheet (blank and comment lines not counted)
 MAX_SHEET = 1_000_000  # characters a sheet: 5,000 lines of 200 characters
 MAX_SUGGESTIONS = 20  # unknown names a sheet with a "did you mean" (each a fuzzy search)
+NAME_SPAN = 200  # characters searched for a line's name when the line is too long to read
+QUOTED = 40  # characters of a part quoted in a reason (80 of a name)
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class _Suggestions:
 def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str], str]
                 ) -> Line | None:
     if len(raw) > MAX_LINE:
-        return Line(number, raw[:40], None, error=f"line longer than {MAX_LINE} characters")
+        return _too_long(number, raw, names)
     content = _content(raw)
     if not content:
         return None
@@ -113,13 +119,37 @@ def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str]
         return Line(number, written, None, error="expected `name = value`")
     name = names.resolve(written)
     if name is None:
-        return Line(number, written, None,
-                    error=f"unknown quantity name {written!r}{suggest(written)}")
+        return Line(number, written, None, error=_unknown(written, suggest))
     if len(pieces) - 1 > MAX_PARTS:
         return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
+    if ";" in content:  # w5 = 0.36; w6 = 0.41 would be marked by w6's number
+        return Line(number, written, name, error="one answer a line (‘;’ found)")
+    return _read_parts(number, written, name, pieces[1:], names)
+
+
+def _too_long(number: int, raw: str, names: NameTable) -> Line:
+    """An over-long line, unread but under its quantity's name when its start names one
+    (a gradebook's column is named by it)."""
+    head = raw[:NAME_SPAN].split("=", 1)
+    name = names.resolve(head[0]) if len(head) == 2 else None
+    written = head[0].strip() if name else raw[:QUOTED]
+    return Line(number, written, name, error=f"line longer than {MAX_LINE} characters")
+
+
+def _unknown(written: str, suggest: Callable[[str], str]) -> str:
+    """Why a name is not read: a character we do not accept, or no such quantity."""
+    foreign = notation.foreign(written)
+    if foreign:
+        return (f"unknown quantity name {_quoted(written, 2 * QUOTED)}: contains non-ASCII "
+                f"characters ({foreign})")
+    return f"unknown quantity name {_quoted(written, 2 * QUOTED)}{suggest(written)}"
+
+
+def _read_parts(number: int, written: str, name: str, texts: Sequence[str], names: NameTable
+                ) -> Line:
     parts: list[Part] = []
     unread = ""
-    for text in pieces[1:]:
+    for text in texts:
         part = _parse_part(text.strip(), names)
         if isinstance(part, str):
             unread = unread or part
@@ -136,20 +166,42 @@ def _parse_part(text: str, names: NameTable) -> Part | str:
     """A Part, or the reason it cannot be read."""
     if not text:
         return "empty part"
-    number = parse_number(text)
+    plain = notation.normalize(text)  # −0.5 is a number
+    number = parse_number(plain)
     if number is not None:
         return Part(text, number=number)
-    if re.fullmatch(r"[+-]?\d+,\d+", text):  # 0,5: a decimal comma, read as a tuple
-        return f"{text!r}: use a decimal point ({text.replace(',', '.')})"
-    if re.fullmatch(r"[+-]?[\d.eE+-]+", text):
-        return f"{text!r} is not a finite decimal number"
+    if re.search(r"\d,\d", plain):  # 0,5: a decimal comma (a tuple, or two arguments)
+        fixed = re.sub(r"(?<=\d),(?=\d)", ".", text)
+        return f"{_quoted(text)}: use a decimal point ({_cut(fixed)})"
+    if re.fullmatch(r"[+-]?[\d.eE+-]+", plain):
+        return f"{_quoted(text)} is not a finite decimal number"
     try:
         formula = parse_formula(text, names.matcher)  # made at the first formula
     except FormulaError as exc:
-        return f"{text[:40]!r}: {exc}"
+        return f"{_quoted(text)}: {exc}"
     if not formula.names:  # arithmetic without names: the substitution step
         try:
             return Part(text, number=formula.evaluate({}))
         except FormulaError as exc:
-            return f"{text[:40]!r} {exc}"
+            return f"{_quoted(text)} {exc}"
     return Part(text, formula=formula)
+
+
+def _cut(text: str, limit: int = QUOTED) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _quoted(text: str, limit: int = QUOTED) -> str:
+    """The student's text as written, between ‘ ’: repr would double backslashes and
+    switch quotes."""
+    return f"‘{_cut(text, limit)}’"
+
+
+_VARIANT_LINE = re.compile(r"^#\s*Variant\s+([A-Za-z0-9._-]+)", re.MULTILINE)
+
+
+def variant_named(text: str) -> str | None:
+    """The variant a sheet's `# Variant <id>` line names (the blank sheets of `tracer keys`
+    have one), if it has one."""
+    line = _VARIANT_LINE.search(text[:2000])
+    return line.group(1) if line else None

@@ -23,7 +23,7 @@ Costs are bounded per line and per sheet, whatever the text: `answers` reads at 
 formula's evaluation at `POINTS` + 1 points and a comparison a variant, never a walk of the
 trace. Only the first `MAX_DIAGNOSED` wrong lines of a sheet are diagnosed: the rest say
 so. A checker keeps compiled variants and their values for at most `MAX_CACHED_VARIANTS`
-variants (the catalogue makes at most 11 for any network), never anything per line.
+variants (the catalogue makes at most 14 for any network), never anything per line.
 """
 
 from __future__ import annotations
@@ -31,19 +31,26 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
 
-from . import names
+from . import keys, names
 from .acyclic import cycle_collection_paused
 from .answers import Line, parse_sheet
 from .codegen import Step, compile_formulas, compile_steps, compile_trace
-from .evaluation import Trace
-from .memo import Lru
+from .errors import TracerError
+from .evaluation import Trace, evaluate_vector
+from .grading import Grading
+from .graph import Graph
+from .memo import Lru, per_trace
 from .misconceptions import CATALOGUE, Variant
 from .network import build_trace
+from .numbers import half_unit, is_rounding
+from .quantities import Role
+from .reading import read_text
 from .safeexpr import Formula, FormulaError
 
 
@@ -51,6 +58,8 @@ class Status(StrEnum):
     CORRECT = "correct"
     CARRIED = "carried"
     WRONG = "wrong"
+    INCOMPLETE = "incomplete"  # a formula without the number the exercise requires
+    MISSING = "missing"  # asked, and not answered
     INVALID = "invalid"
 
 
@@ -67,6 +76,28 @@ FORMULA_RTOL = 1e-7
 MAX_DIAGNOSED = 200  # wrong lines a sheet searched for a misconception; the rest say so
 MAX_CACHED_VARIANTS = 16  # compiled variants (and their values) a checker keeps
 GIVEN = "given by the exercise: later lines are judged from its true value"
+NUMBER_REQUIRED = "the exercise asks for the number too: the formula alone is incomplete"
+MAX_ROUNDED_TERMS = 20_000  # traces re-evaluated rounded for `rounded-carry` (7 of them)
+# Diagnoses that are not a wrong rule: the value is right but for its rounding. They earn
+# the exercise's `rounding` credit.
+ROUNDING = {
+    "rounding": "the right value with too few figures",
+    "rounded-carry": "computed from earlier values rounded to fewer figures than asked: "
+                     "carry the unrounded values",
+}
+DIAGNOSES = {**{m.id: m.description for m in CATALOGUE}, **ROUNDING}
+
+
+MAX_SHEET_BYTES = 5_000_000  # an answer sheet's file
+
+
+def read_sheet(path: Path) -> str:
+    """An answer sheet's text (at most MAX_SHEET_BYTES, UTF-8)."""
+    return read_text(path, MAX_SHEET_BYTES)
+
+
+def _joined(*reasons: str) -> str:
+    return "; ".join(reason for reason in reasons if reason)
 
 
 @dataclass(frozen=True)
@@ -83,6 +114,32 @@ class Tolerance:
         """Agreement to N significant figures: a relative error below 5·10^-N."""
         return cls(rtol=5 * 10.0 ** -figures, atol=1e-12)
 
+    def close_change(self, given: float, expected: float, before: float) -> bool:
+        """An updated value judged by its change from `before`: the change within the
+        tolerance, give or take the rounding of the figures written (no more than the
+        value's own tolerance). Judged by the value alone, a gradient 1 % wrong hides in a
+        weight's last digits."""
+        slack = min(half_unit(given), self.rtol * abs(expected))
+        return math.isfinite(expected) and abs(given - expected) <= (
+            self.atol + self.rtol * abs(before - expected) + slack)
+
+    @classmethod
+    def decimal_places(cls, places: int) -> Tolerance:
+        """The value rounded to `places` decimals, or closer (a hair more than half a unit
+        of the last place: 0.3775 is 0.37750000000000006 in binary)."""
+        return cls(rtol=1e-12, atol=0.5 * 10.0 ** -places * (1 + 1e-9))
+
+    @classmethod
+    def of(cls, grading: Grading) -> Tolerance:
+        """The tolerance an exercise's `[grading]` table sets (the default without one)."""
+        if grading.decimals is not None:
+            return cls.decimal_places(grading.decimals)
+        if grading.sig_figs is not None:
+            return cls.significant_figures(grading.sig_figs)
+        default = cls()
+        return cls(default.rtol if grading.rtol is None else grading.rtol,
+                   default.atol if grading.atol is None else grading.atol)
+
 
 @dataclass(frozen=True)
 class Result:
@@ -95,11 +152,18 @@ class Result:
     diagnosis: str | None = None  # a misconception id
     reason: str = ""
     carried_value: float | None = None  # what the student's own earlier values give
-    scored: bool = True  # False for a restated given: copying the exercise earns nothing
+    # Whether the line counts for the score: the answer to an asked quantity (its last
+    # readable line), or a missing one. Restated givens, lines not asked for and answers
+    # given again later do not.
+    scored: bool = True
+    credit: float = 0.0  # what it earns: 1 correct or carried, a share for a rounding
 
 
 @dataclass(frozen=True)
 class Report:
+    """A sheet's marks: its lines in order, then a `missing` result per asked quantity it
+    does not answer."""
+
     results: tuple[Result, ...]
 
     @property
@@ -107,28 +171,69 @@ class Report:
         return {status: sum(r.status == status for r in self.results) for status in Status}
 
     @property
-    def score(self) -> float:
-        """The share of scored lines (all but restated givens) that are correct or carried."""
+    def asked_counts(self) -> dict[Status, int]:
+        """The statuses of the asked quantities' answers (each counted once)."""
         scored = [r for r in self.results if r.scored]
-        if not scored:
-            return 0.0
-        return sum(r.status in (Status.CORRECT, Status.CARRIED) for r in scored) / len(scored)
+        return {status: n for status in Status
+                if (n := sum(r.status == status for r in scored))}
+
+    @property
+    def score(self) -> float:
+        """The credit earned over the asked quantities (the scored results)."""
+        scored = [r for r in self.results if r.scored]
+        return sum(r.credit for r in scored) / len(scored) if scored else 0.0
 
     @property
     def passed(self) -> bool:
-        return all(r.status in (Status.CORRECT, Status.CARRIED) for r in self.results
-                   if r.scored)
+        scored = [r for r in self.results if r.scored]
+        return bool(scored) and all(r.credit == 1 for r in scored)
+
+    @property
+    def lines(self) -> tuple[Result, ...]:
+        """The results of the sheet's own lines (without the missing quantities)."""
+        return tuple(r for r in self.results if r.status != Status.MISSING)
+
+    def answers(self) -> dict[str, Result]:
+        """Each scored quantity's result, by name."""
+        return {r.name: r for r in self.results if r.scored}
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What diagnosing a line reads of its sheet."""
+
+    student: Mapping[int, float]  # the student's values, by position
+    recomputed: Sequence[float]  # what each formula gives from them
+    carried: Callable[[Variant], list[float]]  # a variant's values carried from them
+    formula: Formula | None  # the line's own formula, if it gives one
+    right: Sequence[int] = ()  # positions the student gave right
+    written: bool = True  # the line's number is written (not its formula's value)
+
+
+@per_trace  # shared by the checkers of a class's variants: compiled once
+def _rounded(graph: Graph, places: int) -> Graph:
+    """The same graph with every value carried rounded to `places` decimals (rounding is
+    how it is compiled, not what it records)."""
+    spec = dataclasses.replace(graph.spec, carry="rounded", digits=places)
+    return dataclasses.replace(graph, spec=spec)
 
 
 class Checker:
     """Marks sheets against one evaluated trace."""
 
-    def __init__(self, trace: Trace, tolerance: Tolerance | None = None) -> None:
+    def __init__(self, trace: Trace, tolerance: Tolerance | None = None,
+                 asked: Sequence[str] | None = None) -> None:
+        """`tolerance`: the exercise's `[grading]` by default; `asked`: the quantities the
+        score is over, the exercise's `ask` list (or its default) unless given."""
         self.trace = trace
         self.symbolic = trace.symbolic
-        self.tolerance = tolerance or Tolerance()
+        self.grading = self.symbolic.spec.grading
+        self.tolerance = tolerance or Tolerance.of(self.grading)
         self.table = names.NameTable((t.name, t.ref) for t in self.symbolic)
         self.givens = [trace.value(term) for term in self.symbolic.givens]
+        wanted = keys.asked(self.symbolic) if asked is None else asked
+        self.asked = tuple(n for n in dict.fromkeys(wanted)
+                           if not self._is_given(self.symbolic.position(n)))
         # Per variant: its compiled formulas, the terms it affects, its values from the
         # true ones (the same for every sheet). Kept with the checker: variants are equal
         # only to themselves. Per group of changed terms (two a variant at most): the
@@ -148,7 +253,43 @@ class Checker:
         student = self._student_values(lines)
         recomputed = self.carried(student)
         marked = [self._mark_line(line, student, recomputed) for line in lines]
-        return Report(tuple(self._diagnosed(marked, student, recomputed)))
+        formulas = {line.line: line.formulas[-1] for line in lines if line.formulas}
+        written = {line.line for line in lines if line.number is not None}
+        diagnosed = self._diagnosed(marked, student, recomputed, formulas, written)
+        return Report(tuple(self._scored(list(diagnosed))))
+
+    # -- the score ------------------------------------------------------------------------
+    def _scored(self, results: Sequence[Result]) -> Iterator[Result]:
+        """The results, each asked quantity's answer scored and credited (the last line that
+        could be read, else the last), then one `missing` result per asked quantity the
+        sheet does not answer."""
+        answer: dict[str, Result] = {}
+        for result in results:
+            if result.name in self.table.canonical and (
+                    result.status != Status.INVALID
+                    or answer.get(result.name, result).status == Status.INVALID):
+                answer[result.name] = result
+        asked = set(self.asked)
+        for result in results:
+            counted = answer.get(result.name)
+            if counted is result:
+                yield replace(result, scored=result.name in asked, credit=self._credit(result))
+            elif counted is not None:
+                yield replace(result, scored=False, reason=_joined(
+                    result.reason, f"answered again on line {counted.line}: that line counts"))
+            else:
+                yield replace(result, scored=False)
+        for name in self.asked:
+            if name not in answer:
+                expected = self.trace.values[self.symbolic.position(name)]
+                yield Result(0, name, Status.MISSING, expected=expected, reason="not answered")
+
+    def _credit(self, result: Result) -> float:
+        if result.status in (Status.CORRECT, Status.CARRIED):
+            return 1.0
+        if result.diagnosis in ROUNDING:
+            return self.grading.rounding
+        return 0.0
 
     # -- values ---------------------------------------------------------------------------
     def _student_values(self, lines: Sequence[Line]) -> dict[int, float]:
@@ -174,8 +315,7 @@ class Checker:
 
     @cached_property
     def _plan(self) -> list[tuple[int, Step]]:
-        steps = compile_steps(self.symbolic)
-        return [(i, step) for i, step in enumerate(steps) if step is not None]
+        return [(i, step) for i, step in enumerate(self._steps) if step is not None]
 
     @staticmethod
     def _run(plan: Sequence[tuple[int, Step]], start: Sequence[float],
@@ -216,16 +356,19 @@ class Checker:
                               reason=reason)
             given = self._formula_value(line.formulas[-1], student)
             status = Status.CORRECT if verdict == Verdict.EQUIVALENT else Status.WRONG
+            if self.grading.require_numbers:
+                status, reason = Status.INCOMPLETE, _joined(reason, NUMBER_REQUIRED)
         else:
-            status = self._status(given, expected, recomputed[position])
+            status = self._status(position, given, student, recomputed)
         if status == Status.WRONG and self._is_given(position):
             reason = reason or GIVEN
         own = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, None, reason,
-                      own, scored=not self._is_given(position))
+                      own)
 
     def _diagnosed(self, results: Sequence[Result], student: Mapping[int, float],
-                   recomputed: Sequence[float]) -> Iterator[Result]:
+                   recomputed: Sequence[float], formulas: Mapping[int, Formula],
+                   written: Set[int]) -> Iterator[Result]:
         """The results, each wrong computed value with the misconception that explains it
         (if one does), up to MAX_DIAGNOSED lines; later wrong lines say none was sought."""
         seen: dict[Variant, list[float]] = {}
@@ -236,6 +379,8 @@ class Checker:
                 seen[variant] = self.variant_values(variant, recomputed, student)
             return seen[variant]
 
+        right = [p for p, value in student.items()
+                 if self.tolerance.close(value, self.trace.values[p])]
         left = MAX_DIAGNOSED
         for result in results:
             given = result.given
@@ -244,17 +389,45 @@ class Checker:
                 yield result
             elif left > 0:
                 left -= 1
-                yield replace(result, diagnosis=self._diagnose(position, given, carried))
+                sheet = _Sheet(student, recomputed, carried, formulas.get(result.line), right,
+                               result.line in written)
+                yield replace(result, diagnosis=self._diagnose(position, given, sheet))
             else:
                 yield replace(result, reason=f"not diagnosed: only the first {MAX_DIAGNOSED} "
                                              "wrong lines of a sheet are")
 
-    def _status(self, given: float, expected: float, carried: float) -> Status:
-        if self.tolerance.close(given, expected):
+    def _status(self, position: int, given: float, student: Mapping[int, float],
+                recomputed: Sequence[float]) -> Status:
+        """Correct or carried within the tolerance; an update by its change (w − w_new
+        against η·∂E/∂w: the weight alone would hide a wrong gradient in its digits)."""
+        expected, carried = self.trace.values[position], recomputed[position]
+        if self._near(position, given, expected):
             return Status.CORRECT
-        if self.tolerance.close(given, carried):
+        before = self._before.get(position)
+        if before is None and self.tolerance.close(given, carried):
+            return Status.CARRIED
+        if before is not None and self.tolerance.close_change(
+                given, carried, student.get(before, recomputed[before])):
             return Status.CARRIED
         return Status.WRONG
+
+    def _near(self, position: int, given: float, value: float) -> bool:
+        """`given` within the tolerance of `value` (an update: by their changes)."""
+        before = self._before.get(position)
+        if before is None:
+            return self.tolerance.close(given, value)
+        return self.tolerance.close_change(given, value, self.trace.values[before])
+
+    @cached_property
+    def _before(self) -> dict[int, int]:
+        """Each update's position -> the position of the value it changes (the parameter,
+        or in online mode the previous example's update of it)."""
+        found = {}
+        for term in self.symbolic.of_role(Role.UPDATE):
+            earlier = [p for p in term.parents if self.symbolic.terms[p].ref.unit == term.ref.unit
+                       and self.symbolic.terms[p].role in (Role.WEIGHT, Role.BIAS, Role.UPDATE)]
+            found[term.id] = earlier[-1] if earlier else term.of
+        return {k: v for k, v in found.items() if v is not None}
 
     # -- formulas -------------------------------------------------------------------------
     def _formula_verdict(self, line: Line) -> tuple[Verdict | None, str]:
@@ -368,24 +541,86 @@ class Checker:
                 self._bases[group] = plan, {i: k for k, (i, _) in enumerate(plan)}
         return self._bases[sources]
 
-    def _diagnose(self, position: int, given: float, carried: Callable[[Variant], list[float]]
-                  ) -> str | None:
-        """The misconception whose re-derivation gives the student's value.
+    def _diagnose(self, position: int, given: float, sheet: _Sheet) -> str | None:
+        """The misconception whose re-derivation gives the student's value, else a rounding
+        that does.
 
         Rules changed at this very step are tried before rules changed upstream, and the
-        student's own earlier values (`carried`) before the true ones: the most specific
-        match wins.
+        student's own earlier values before the true ones: the most specific match wins. A
+        rule must agree with the line's formula, and a rule applied to the true values
+        must not change a value the student got right.
         """
+        if sheet.written and is_rounding(given, self.trace.values[position]):
+            return "rounding"  # the right value cut short: likelier than any wrong rule
         # A variant's changed formula reaches this value only if the value depends on one
         # of the terms it changes: skip the rest.
         relevant = [v for v in self.variants if position in self._base_plan(v.positions)[1]]
         for local in (True, False):
             candidates = [v for v in relevant if (position in v.positions) == local]
-            for values in (carried, self._true_values):
+            for own in (True, False):
                 for variant in candidates:
-                    if self.tolerance.close(given, values(variant)[position]):
+                    values = sheet.carried(variant) if own else self._true_values(variant)
+                    if self._near(position, given, values[position]) and self._consistent(
+                            position, values, sheet, own):
                         return variant.misconception
+        return self._rounding(position, given, sheet)
+
+    def _consistent(self, position: int, values: Sequence[float], sheet: _Sheet,
+                    own: bool) -> bool:
+        """Whether a variant's `values` agree with the sheet: the line's formula gives the
+        variant's value from them, and (from the true values) none differs from a value the
+        student gave right above this line."""
+        if sheet.formula is not None:
+            at = {name: self.symbolic.position(name) for name in sheet.formula.names}
+            known = {name: sheet.student.get(p, values[p]) if own else values[p]
+                     for name, p in at.items()}
+            try:
+                if not self.tolerance.close(sheet.formula.evaluate(known), values[position]):
+                    return False
+            except FormulaError:
+                pass  # no evidence either way
+        truth = self.trace.values
+        return own or not any(p < position and not self.tolerance.close(values[p], truth[p])
+                              for p in sheet.right)
+
+    def _rounding(self, position: int, given: float, sheet: _Sheet) -> str | None:
+        """`rounding` when the value is the right one (or the carried one) with too few
+        figures; `rounded-carry` when it comes from intermediate values rounded. (Not for
+        a formula's value: its figures are not the student's.)"""
+        if not sheet.written:
+            return None
+        if is_rounding(given, sheet.recomputed[position]):
+            return "rounding"
+        step = self._steps[position]
+        for values in self._rounded_traces:
+            # from the earlier values rounded: the value itself rounded, or not
+            try:
+                own = step(values) if step is not None else values[position]
+            except (OverflowError, ZeroDivisionError, ValueError):
+                continue
+            if self._near(position, given, own) or is_rounding(given, own):
+                return "rounded-carry"
         return None
+
+    @cached_property
+    def _steps(self) -> Sequence[Step | None]:
+        return compile_steps(self.symbolic)
+
+    @cached_property
+    def _rounded_traces(self) -> list[list[float]]:
+        """The trace's values with every value carried rounded to 2, 3, … decimals (fewer
+        than the exercise shows): what a student gets who rounds as they go."""
+        spec = self.symbolic.spec
+        if len(self.symbolic.terms) > MAX_ROUNDED_TERMS:
+            return []
+        traces: list[list[float]] = []
+        for places in range(2, min(spec.digits, 9)):
+            try:
+                traces.append(list(evaluate_vector(_rounded(self.symbolic, places),
+                                                   self.givens).values))
+            except TracerError:  # the rounded values cannot be computed on: no such carry
+                continue
+        return traces
 
     def _true_values(self, variant: Variant) -> list[float]:
         """The variant's values from the true ones (the same for every sheet)."""

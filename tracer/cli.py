@@ -14,7 +14,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -27,12 +27,11 @@ from .graph import Graph
 from .network import build_trace
 from .numbers import format_value
 from .quantities import Role, Stage
-from .reading import read_text
 from .spec import Spec, load_spec
 from .training import TrainingRun, train
 
 if TYPE_CHECKING:
-    from .check import Checker, Report, Tolerance
+    from .check import Report, Tolerance
     from .files import Guard
 
 EXIT_USER_ERROR = 2
@@ -335,7 +334,8 @@ def _showcase(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tolerance(args: argparse.Namespace) -> Tolerance:
+def _tolerance(args: argparse.Namespace) -> Tolerance | None:
+    """The tolerance the command line sets, or None: the exercise's `[grading]` then."""
     from .check import Tolerance
 
     if args.sig_figs is not None:
@@ -347,16 +347,11 @@ def _tolerance(args: argparse.Namespace) -> Tolerance:
     for key, value in (("--rtol", args.rtol), ("--atol", args.atol)):
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise TracerError(f"must be a number of at least 0, got {value}", key=key)
+    if args.rtol is None and args.atol is None:
+        return None
     default = Tolerance()
     return Tolerance(default.rtol if args.rtol is None else args.rtol,
                      default.atol if args.atol is None else args.atol)
-
-
-MAX_SHEET_BYTES = 5_000_000
-
-
-def _read_sheet(path: Path) -> str:
-    return read_text(path, MAX_SHEET_BYTES)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -388,19 +383,18 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import Checker
+    from .check import Checker, read_sheet
     from .files import stamped, write_atomic
 
     tolerance = _tolerance(args)
     symbolic = build_trace(load_spec(args.spec))
-    if args.manifest is not None:
-        return _check_manifest(args, symbolic, tolerance)
+    if args.sheet.is_dir() or args.manifest is not None:
+        return _check_folder(args, symbolic, tolerance)
     checker = Checker(evaluate(symbolic), tolerance)
-    trace = checker.trace
-    if args.sheet.is_dir():
-        return _check_folder(args, checker)
-    report = checker.mark(_read_sheet(args.sheet))
-    text = _report(report, trace, args.format)
+    text = read_sheet(args.sheet)
+    _warn_of_variant(symbolic, text)
+    report = checker.mark(text)
+    text = _report(report, checker.trace, args.format)
     if args.output and args.output != "-":
         text = str(stamped(f"report.{args.format}", text))  # the format's mark, any name
         write_atomic(Path(args.output), text, _guard(args, args.spec, args.sheet))
@@ -422,96 +416,61 @@ def _report(report: Report, trace: Trace, fmt: str) -> str:
     return report_text(report, trace.symbolic.spec.digits)
 
 
-def _sheets(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise TracerError("is not a folder of answer sheets", source=str(folder))
-    sheets = sorted(p for p in folder.glob("*.txt") if p.is_file())
-    if not sheets:
-        raise TracerError("no *.txt answer sheets in the folder", source=str(folder))
-    return sheets
+def _check_folder(args: argparse.Namespace, symbolic: Graph,
+                  tolerance: Tolerance | None) -> int:
+    """A class: every sheet of the folder marked (against its own variant when there is a
+    manifest), the gradebook and the feedback files written beside each other."""
+    from .files import write_atomic, write_files
+    from .marking import FEEDBACK, class_files, manifest_of, mark_class, mark_sheets, sheets_in
 
-
-def _check_folder(args: argparse.Namespace, checker: Checker) -> int:
-    reports = [(p.name, _mark_file(checker, p, _folder_sheet(p))) for p in _sheets(args.sheet)]
-    return _gradebook(args, reports, checker.symbolic)
-
-
-def _folder_sheet(path: Path) -> str | TracerError:
-    """A sheet of a folder, or why it cannot be read: one such sheet must not cost the class
-    its gradebook."""
-    try:
-        return _read_sheet(path)
-    except TracerError as exc:
-        print(f"tracer: warning: {terminal_text(exc.line(), keep_lines=False)}: marked 0",
-              file=sys.stderr)
-        return exc
-
-
-def _mark_file(checker: Checker, path: Path, text: str | TracerError) -> Report:
-    from .check import Report, Result, Status
-
-    if isinstance(text, TracerError):
-        return Report((Result(0, path.name, Status.INVALID, reason=text.message),))
-    return checker.mark(text)
-
-
-def _check_manifest(args: argparse.Namespace, symbolic: Graph,
-                    tolerance: Tolerance) -> int:
-    """Each sheet in the folder against its own variant: the manifest's drawn values."""
-    from .check import Checker
-    from .keys import read_manifest
-
-    variants = read_manifest(args.manifest)
-    reports = []
-    claimed: dict[str, str] = {}
-    for path in _sheets(args.sheet):
-        text = _folder_sheet(path)
-        variant = _variant_of(path, "" if isinstance(text, TracerError) else text, variants)
-        shown = terminal_text(path.name, keep_lines=False)
-        if variant is None:
-            print(f"tracer: skipped {shown}: its '# Variant' line or its file name must name "
-                  "one variant of the manifest", file=sys.stderr)
-            continue
-        if variant in claimed:
-            print(f"tracer: warning: {shown} and {claimed[variant]} are both variant "
-                  f"{variant}", file=sys.stderr)
-        claimed[variant] = shown
-        checker = Checker(evaluate(symbolic, variants[variant]), tolerance)
-        reports.append((path.name, _mark_file(checker, path, text)))
-    if not reports:
-        raise TracerError("no sheet in the folder belongs to a variant of the manifest",
-                          source=str(args.sheet))
-    return _gradebook(args, reports, symbolic)
-
-
-_VARIANT_LINE = re.compile(r"^#\s*Variant\s+([A-Za-z0-9._-]+)", re.MULTILINE)
-
-
-def _variant_of(path: Path, text: str, variants: Mapping[str, object]) -> str | None:
-    """The variant a sheet answers: its blank sheet's `# Variant <id>` line, else its file
-    name (`<id>.answers.txt` or `<id>.txt`), matched whole: ids may hold dots. A name that
-    could be either of two variants (`anna.answers.txt`: `anna`, or `anna.answers`) is none."""
-    line = _VARIANT_LINE.search(text[:2000])
-    if line and line.group(1) in variants:
-        return line.group(1)
-    stem = path.name.removesuffix(".txt")
-    named = {c for c in (stem.removesuffix(".answers"), stem) if c in variants}
-    return named.pop() if len(named) == 1 else None
-
-
-def _gradebook(args: argparse.Namespace, reports: list[tuple[str, Report]],
-               symbolic: Graph) -> int:
-    from .files import write_atomic
-    from .report import gradebook_csv
-
+    sheets = sheets_in(args.sheet)
+    manifest = manifest_of(args.sheet, args.manifest)
+    if manifest is None:
+        marked = mark_sheets(symbolic, sheets, tolerance, _warn)
+    else:
+        marked = mark_class(symbolic, sheets, manifest, tolerance, _warn)
+        print(f"tracer: each sheet was marked against its variant in "
+              f"{terminal_text(str(manifest), keep_lines=False)}", file=sys.stderr)
     path = Path(args.output) if args.output else args.sheet / "gradebook.csv"
-    sheets = [args.sheet / name for name, _ in reports]
-    write_atomic(path, gradebook_csv(reports, symbolic.names),
-                 _guard(args, args.spec, args.manifest, *sheets))
-    for name, report in reports:
-        print(f"{terminal_text(name, keep_lines=False)}\t{report.score:.3f}")
-    print(f"wrote {path}", file=sys.stderr)
-    return 0 if all(report.passed for _, report in reports) else 1
+    made = class_files(marked)
+    guard = _guard(args, args.spec, manifest, *sheets)
+    guard.check(path)  # before any feedback file is written
+    write_files(path.parent / FEEDBACK, made.feedback, guard)
+    write_atomic(path, made.gradebook, guard)
+    rows = [m.row for m in marked]
+    if args.format == "json":
+        print(json.dumps({"generator": "tracer", "students": [
+            {"student_id": r.student_id, "student_name": r.student_name,
+             "sheet": r.sheet or None, "note": r.note or None, **_summary(r.report)}
+            for r in rows]}, indent=2))
+    else:
+        for row in rows:
+            print(f"{terminal_text(row.student_id, keep_lines=False)}\t"
+                  f"{row.report.score if row.report else 0:.3f}"
+                  + ("" if row.report else "\tno sheet"))
+    print(f"wrote {path} and {path.parent / FEEDBACK}/", file=sys.stderr)
+    return 0 if all(r.report is not None and r.report.passed for r in rows) else 1
+
+
+def _warn_of_variant(symbolic: Graph, text: str) -> None:
+    """A variant's sheet checked against the exercise that draws the variants is marked
+    against numbers that are not the student's: say so."""
+    from .answers import variant_named
+
+    variant = variant_named(text)
+    if variant and symbolic.spec.randomize:
+        _warn(f"warning: this is variant {variant}'s sheet, marked against the exercise's own "
+              f"numbers: check it against its variant's spec ({variant}.toml of the keys)")
+
+
+def _summary(report: Report | None) -> dict[str, object]:
+    from .report import report_json
+
+    return report_json(report) if report else {"results": [], "score": 0.0, "counts": {}}
+
+
+def _warn(message: str) -> None:
+    print(f"tracer: {terminal_text(message, keep_lines=False)}", file=sys.stderr)
 
 
 _COMMANDS = {"render": _render, "example": _example, "names": _names, "train": _train,

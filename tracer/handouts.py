@@ -12,7 +12,15 @@ from pathlib import Path
 from .document import ESCAPES
 from .files import stamped
 from .graph import Graph
-from .keys import Manifest, Variant, asked, blank_sheet, variant_files, variant_toml
+from .keys import (
+    Manifest,
+    Variant,
+    asked,
+    blank_sheet,
+    fingerprint,
+    variant_files,
+    variant_toml,
+)
 from .pdf import compile_pdf
 from .renderer import (
     Environment,
@@ -52,7 +60,8 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
             render_booklet(make_booklet(keys, labels), source, env), fmt)
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.
-    manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed)
+    manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed,
+                        fingerprint(spec))
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
     return {name: stamped(name, text) for name, text in files.items()}  # tracer's mark

@@ -265,15 +265,22 @@ def default_ask(graph: Graph) -> tuple[str, ...]:
 
 
 def asked(graph: Graph) -> tuple[str, ...]:
-    """The spec's `ask` list, checked against the trace, or the default."""
+    """The spec's `ask` list as canonical names (read as a sheet's names are: `δ_o1`,
+    `∂E_total/∂w5`, `w5⁺`), each once, checked against the trace; or the default."""
     spec = graph.spec
-    for index, name in enumerate(spec.ask, start=1):
-        if name not in graph:
-            close = difflib.get_close_matches(name, graph.names, n=1)
+    if not spec.ask:
+        return default_ask(graph)
+    table = names.NameTable((term.name, term.ref) for term in graph)
+    found: list[str] = []
+    for index, written in enumerate(spec.ask, start=1):
+        name = table.resolve(written)
+        if name is None:
+            close = difflib.get_close_matches(written, graph.names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SpecError(f"unknown quantity {name!r}{hint}", source=spec.source,
+            raise SpecError(f"unknown quantity {written!r}{hint}", source=spec.source,
                             key=f"ask[{index}]")
-    return spec.ask or default_ask(graph)
+        found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def variant_spec(spec: Spec, values: Mapping[str, float]) -> Spec:
@@ -376,6 +383,7 @@ class Manifest:
     format: str  # of the documents: md, tex or pdf
     variants: tuple[Variant, ...]
     files: Mapping[str, Mapping[str, str]]  # variant -> role (question, key, …) -> file
+    fingerprint: str = ""  # of the spec the values were drawn for (see `fingerprint`)
 
     def json(self) -> str:
         entries = [{
@@ -387,7 +395,8 @@ class Manifest:
             "files": dict(self.files[v.file_id]),
         } for v in self.variants]
         data = {"generator": "tracer", "exercise": self.exercise, "spec": self.spec,
-                "seed": self.seed, "format": self.format, "variants": entries}
+                "fingerprint": self.fingerprint, "seed": self.seed, "format": self.format,
+                "variants": entries}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def csv(self) -> str:
@@ -412,21 +421,69 @@ def variant_files(variant: Variant, fmt: str) -> dict[str, str]:
             "answers": f"{variant.file_id}.answers.txt"}
 
 
+def fingerprint(spec: Spec) -> str:
+    """What grading against a manifest depends on: the network and its values (not its
+    title, questions or grading, which may change after the keys are handed out)."""
+    data = {key: value for key, value in spec_to_dict(spec).items()
+            if key not in ("title", "description", "ask", "grading")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def read_manifest(path: Path) -> dict[str, dict[str, float]]:
     """Variant id -> its drawn values, from a manifest.json written by `key_files`."""
+    return {variant: values for variant, (values, _) in read_class(path).variants.items()}
+
+
+@dataclass(frozen=True)
+class ClassList:
+    """A manifest as grading reads it: per variant (in order) its drawn values and its
+    student (id, name and the roster's other columns)."""
+
+    variants: Mapping[str, tuple[dict[str, float], Student | None]]
+    fingerprint: str | None  # None in manifests written before it was kept
+
+
+def read_class(path: Path) -> ClassList:
     source = str(path)
     data = _manifest_json(path, source)
     variants = data.get("variants") if isinstance(data, dict) else None
     if not isinstance(variants, list):
         raise TracerError(f"{NOT_A_MANIFEST} (no list of variants)", source=source)
-    found: dict[str, dict[str, float]] = {}
+    found: dict[str, tuple[dict[str, float], Student | None]] = {}
     for index, entry in enumerate(variants, start=1):
         variant, values = _manifest_entry(entry, f"variants[{index}]", source)
         if variant in found:
             raise TracerError(f"duplicate variant {variant!r}", source=source,
                               key=f"variants[{index}].variant")
-        found[variant] = values
-    return found
+        found[variant] = values, _manifest_student(entry)
+    _same_values_drawn(found, source)
+    mark = data.get("fingerprint")
+    return ClassList(found, mark if isinstance(mark, str) and mark else None)
+
+
+def _same_values_drawn(found: Mapping[str, tuple[dict[str, float], Student | None]],
+                       source: str) -> None:
+    """Every variant draws the same values (a value deleted by hand would silently be the
+    spec's own)."""
+    first = next(iter(found.items()), None)
+    for index, (variant, (values, _)) in enumerate(found.items(), start=1):
+        if first is not None and set(values) != set(first[1][0]):
+            odd = sorted(set(values) ^ set(first[1][0]))[0]
+            raise TracerError(f"variant {variant!r} and variant {first[0]!r} do not draw the "
+                              f"same values ({odd!r}): the manifest was edited",
+                              source=source, key=f"variants[{index}].values")
+
+
+def _manifest_student(entry: Mapping[str, Any]) -> Student | None:
+    """The variant's student, their fields as text (a hand-edited manifest may hold other
+    JSON there: it is shown, not trusted)."""
+    raw = entry.get("student")
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        return None
+    text = {str(key)[:200]: _one_line(str(value)[:1000]) for key, value in raw.items()
+            if isinstance(value, str | int | float)}
+    extra = {key: value for key, value in text.items() if key not in ("id", "name")}
+    return Student(text["id"], text.get("name", ""), extra)
 
 
 NOT_A_MANIFEST = "not a manifest written by tracer keys"

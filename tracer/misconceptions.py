@@ -1,14 +1,15 @@
 """The catalogue of misconceptions: each re-derives the step under a changed rule.
 
 A misconception gives, for a graph, variants of it: the terms whose formula a wrong rule
-changes, and their changed formulas (made only when a diagnosis needs them; a [48, 48, 48]
-network has about a hundred variants). Everything downstream is recomputed from them, so a
-diagnosis works for any network, not by matching the seed's numbers. The terms a rule
-changes are found by their roles and references.
+changes, and their changed formulas (made only when a diagnosis needs them; a rule makes
+one or two variants whatever the network's size, the catalogue 14 at most). Everything
+downstream is recomputed from them, so a diagnosis works for any network, not by matching
+the seed's numbers. The terms a rule changes are found by their roles and references.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -108,8 +109,7 @@ def _single_path(graph: Graph) -> Rule:
     """A hidden neuron's ∂E_total/∂out taken through one next neuron only: the first, or
     the last. (Not every one of a wide layer's: no student keeps the 23rd path alone, and
     every unlikely rule tried is one more chance to explain a slip by accident.)"""
-    sums = [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
-            and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
+    sums = _hidden_sums(graph)
     yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[0])
     yield from _changes(sums, lambda t: sp.Add.make_args(t.formula)[-1])
 
@@ -188,6 +188,119 @@ def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr],
     return rule
 
 
+def _hidden_sums(graph: Graph) -> list[Term]:
+    """A hidden neuron's ∂E_total/∂out where it sums two paths or more."""
+    return [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
+            and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
+
+
+MAX_MULTIPLIED = 3  # paths: a product of more is about 0, and would "explain" a 0 written
+
+
+def _multiplied_paths(graph: Graph) -> Rule:
+    """A hidden neuron's ∂E_total/∂out as the product of its paths instead of their sum
+    (of two or three paths: what a learner multiplies by hand)."""
+    sums = [t for t in _hidden_sums(graph) if len(sp.Add.make_args(t.formula)) <= MAX_MULTIPLIED]
+    return _changes(sums, lambda t: sp.Mul(*sp.Add.make_args(t.formula)))
+
+
+def _gradient_for_delta(graph: Graph) -> Rule:
+    """Each path δ·∂net/∂out of a hidden neuron's ∂E_total/∂out taken as the gradient of the
+    weight on it, δ·out: ∂E_total/∂w passed back instead of δ·w. A path is a term of its own
+    (into an output layer whose error is a sum over outputs) or a product in the neuron's
+    sum; the weight is the one the next neuron's net input multiplies the output by, and
+    its gradient the same example's."""
+    factors = {t.id for t in graph.of_role(Role.LOCAL) if _role_of(graph, t.of) == Role.NET
+               and _role_of(graph, t.wrt) == Role.OUT}
+    paths = [t for t in graph.of_role(Role.PATH) if factors & set(t.parents)]
+    sums = [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
+            and _role_of(graph, t.wrt) == Role.OUT and factors & set(t.parents)]
+
+    def formulas() -> Formulas:
+        passed = _passed_gradients(graph, factors)
+
+        def changed(product: sp.Expr) -> sp.Expr:
+            found = [passed[a.name] for a in product.args if a.is_Symbol and a.name in passed]
+            return found[0] if found else product
+
+        return {**{t.id: changed(t.formula) for t in paths},
+                **{t.id: sp.Add(*map(changed, sp.Add.make_args(t.formula))) for t in sums}}
+
+    yield frozenset(t.id for t in paths + sums), formulas, None
+
+
+def _passed_gradients(graph: Graph, factors: set[int]) -> dict[str, sp.Expr]:
+    """The symbol of each ∂net/∂out factor (by name) -> ∂E_total/∂w of the weight on it,
+    of the factor's example (the weight as given: the net may read an earlier update)."""
+    gradients = {(t.wrt, t.example): t.symbol for t in graph.of_role(Role.GRADIENT)
+                 if _of_total_error(graph, t) and _role_of(graph, t.wrt) == Role.WEIGHT}
+    weights: dict[int, dict[sp.Expr, sp.Expr]] = {}  # net -> input -> the weight on it
+    passed: dict[str, sp.Expr] = {}
+    for position in sorted(factors):
+        factor = graph.terms[position]
+        assert factor.of is not None and factor.wrt is not None
+        if factor.of not in weights:
+            weights[factor.of] = _weights(graph.terms[factor.of])
+        used = graph.terms[graph.ids[weights[factor.of][graph.terms[factor.wrt].symbol].name]]
+        given = used.of if used.role == Role.UPDATE else used.id
+        passed[factor.symbol.name] = gradients[given, factor.example]
+    return passed
+
+
+def _bias_kept(graph: Graph) -> Rule:
+    """b⁺ = b: each bias update that applies a gradient keeps the value it starts from (the
+    bias, or in online mode its value after the example before)."""
+    rate = graph.only(RATE)
+    updates = [t for t in graph.of_role(Role.UPDATE) if rate.id in t.parents
+               and _role_of(graph, t.of) == Role.BIAS]
+
+    def kept(term: Term) -> sp.Expr:
+        (start,) = [p for p in term.parents if graph.terms[p].role in (Role.BIAS, Role.UPDATE)]
+        return graph.terms[start].symbol
+
+    return _changes(updates, kept)
+
+
+def _bias_updated(graph: Graph) -> Rule:
+    """Biases updated although the spec keeps them: each net input that reads a bias after
+    an update (the forward pass after it; in online mode, each later example's too) reads
+    b − η·∂E_total/∂b instead. ∂E_total/∂b is the sum of the deltas of the neurons whose net
+    reads the bias (a shared bias: the layer's) over the examples updated before (their
+    mean in a batch that takes the mean)."""
+    if graph.spec.update_biases:
+        return
+    feeds: dict[int, list[int]] = {}  # bias -> the deltas of the nets reading it, in order
+    for delta in graph.of_role(Role.DELTA):
+        assert delta.wrt is not None
+        for bias in _biases(graph, graph.terms[delta.wrt]):
+            feeds.setdefault(bias.id, []).append(delta.id)
+    nets = [t for t in graph.of_role(Role.NET)
+            if any(b.id in feeds and feeds[b.id][0] < t.id for b in _biases(graph, t))]
+    spec = graph.spec
+    mean = spec.several and not spec.online and spec.batch_reduction == "mean"
+    scale = sp.Rational(1, len(spec.examples)) if mean else sp.Integer(1)
+    rate = graph.only(RATE).symbol
+    made: dict[tuple[int, int], sp.Expr] = {}  # (bias, deltas before) -> its updated value
+
+    def value(bias: Term, before: int) -> sp.Expr:
+        deltas = feeds[bias.id][:bisect.bisect(feeds[bias.id], before)]
+        if (bias.id, len(deltas)) not in made:
+            total = sp.Add(*(graph.terms[d].symbol for d in deltas))
+            made[bias.id, len(deltas)] = sp.Add(bias.symbol, sp.Mul(-1, rate, scale, total))
+        return made[bias.id, len(deltas)]
+
+    def updated(net: Term) -> sp.Expr:
+        return instantiate(net.formula, {b.symbol: value(b, net.id)
+                                         for b in _biases(graph, net)})
+
+    yield from _changes(nets, updated)
+
+
+def _biases(graph: Graph, net: Term) -> list[Term]:
+    """The given biases a net input reads (as given: not an earlier update of one)."""
+    return [graph.terms[p] for p in net.parents if graph.terms[p].role == Role.BIAS]
+
+
 def _both(*rules: Callable[[Graph], Rule]) -> Callable[[Graph], Rule]:
     def rule(graph: Graph) -> Rule:
         for each in rules:
@@ -212,4 +325,16 @@ CATALOGUE: tuple[Misconception, ...] = (
                   _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0)),
     Misconception("plus-sign", "updates with w + η·∂E/∂w (climbs the error)",
                   _update_rule(lambda eta: -eta, lambda eta: -eta)),
+    # The bias rules before the path rules: in the pass after the update (where alone the
+    # bias rules act) a path rule that leaves the hidden deltas tiny moves the hidden
+    # parameters as little as a forgotten bias update does, and the forgotten update is the
+    # likelier slip (a test shows the two agree on the seed's net_h1_after).
+    Misconception("bias-not-updated", "keeps the old biases after the update (b⁺ = b)",
+                  _bias_kept),
+    Misconception("bias-updated", "updates the biases too (b − η·∂E/∂b), though the "
+                  "exercise keeps them", _bias_updated),
+    Misconception("multiplied-paths", "multiplies the outputs' paths for a hidden neuron's "
+                  "∂E/∂out instead of adding them", _multiplied_paths),
+    Misconception("gradient-for-delta", "passes ∂E/∂w back to the hidden neuron instead of "
+                  "δ·w (δ·out for each path)", _gradient_for_delta),
 )

@@ -4,16 +4,19 @@ Canonical names are ASCII and stable (answer sheets, JSON and `ask` lists use th
 `i1`, `w5`, `b1`, `b_h1`, `target_o1`, `eta`, `net_h1`, `out_o1`, `E_o1`, `E_total`,
 `delta_o1`, `dE_total/dw5`, `w5_new`, `net_h1_after`; with several examples, per-example
 quantities end in `@k` (`out_o1@2`). Each name has its LaTeX symbol, and answer sheets may
-use a few other spellings (`dE/dw5`, `∂E_total/∂w5`, `w5+`, `dE_total/dnet_o1` for δ).
+use a few other spellings (`dE/dw5`, `∂E_total/∂w5`, `w5+`, `dE_total/dnet_o1` for δ) and
+the notation of the documents (`δ_{o1}`, `w_{5}`, `w5⁺`: see `notation`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 
+from . import notation
 from .quantities import Bias, Input, Neuron, Ref, Role, Unit, Weight
 
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")
@@ -41,8 +44,9 @@ def reserved(identifier: str) -> str:
 
 
 def could_be_name(text: str) -> bool:
-    """Whether `text` is written like a quantity name (checked against a trace later)."""
-    return bool(_NAME_SYNTAX.fullmatch(text))
+    """Whether `text` is written like a quantity name (checked against a trace later), in
+    any spelling `NameTable.resolve` reads."""
+    return bool(_NAME_SYNTAX.fullmatch(_respelled(_spelled(text))))
 
 
 # -- canonical names ----------------------------------------------------------------------
@@ -179,11 +183,38 @@ def aliases(ref: Ref) -> tuple[str, ...]:
         assert ref.unit is not None
         found += [f"dE_total/d{net}{suffix}", f"dE/d{net}{suffix}",
                   f"delta{_unit(ref.unit)}{suffix}"]
+    if ref.after:  # printed {E_{total}}^{+}: written E_total⁺, E_total+, E_total'
+        found.append(f"{name(dataclasses.replace(ref, after=False, example=0))}_new{suffix}")
     return tuple(found)
 
 
 # A run of the characters names are made of: a name starts a run, and ends it or a `/` in it.
-_RUN = re.compile(r"[A-Za-z0-9_@/]+")
+# In a formula, a run may end in an update mark (w5^+ from w5⁺, or w5'); a plain + there is
+# an addition, and marks the update only at the end of a line's name (w5+ = 0.35).
+_RUN = re.compile(r"([A-Za-z0-9_@/]+)(\^\+|')?")
+_UPDATE_MARK = re.compile(r"(?<=[A-Za-z0-9_])(?:\^\+|\+|')$")
+_UPDATED = "_new"
+
+# Spellings read as another wherever they stand, when the name as written is not known:
+# Etotal and E_tot for E_total (unambiguous: a neuron's name ends in a digit), and an index
+# after an underscore, as the documents print w_{5} and i_{1} (w_5 for w5; not in net_h_1,
+# where it belongs to a neuron's name).
+_TOTAL = re.compile(r"(?<![A-Za-z0-9_])(d?)E_?tot(?:al)?(?![A-Za-z0-9])")
+_INDEX = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]+)_(\d+)(?![A-Za-z0-9])")
+
+
+def _spelled(written: str) -> str:
+    """A line's name in ASCII (see `notation`), without spaces, its update mark (w5⁺,
+    w5', w5^+, w5+) spelled as the update's name."""
+    text = re.sub(r"\s+", "", notation.normalize(written))
+    return _UPDATE_MARK.sub(_UPDATED, text)
+
+
+def _respelled(text: str) -> str:
+    """`text` with Etotal, E_tot and w_5 spelled E_total and w5."""
+    if "_" not in text and "tot" not in text:  # most runs of a formula (numbers, i1)
+        return text
+    return _INDEX.sub(r"\1\2", _TOTAL.sub(r"\1E_total", text))
 
 
 class NameMatcher:
@@ -201,18 +232,47 @@ class NameMatcher:
         self._names = dict(names)
 
     def substitute(self, text: str) -> tuple[str, tuple[str, ...]]:
-        """The text with each name replaced by a placeholder `_q<i>`, and the names."""
+        """The text with each name replaced by a placeholder `_q<i>`, and the names (text
+        in ASCII: see `notation.normalize`)."""
         found: dict[str, int] = {}  # canonical name -> its placeholder's number
         pieces: list[str] = []
-        done = 0
-        for run in _RUN.finditer(text):
-            for start, match in self._names_in(run.group()):
+        done = 0  # where `text` is copied up to (in `read` while a run is rewritten)
+        for word in _RUN.finditer(text):
+            read, matches, end = self._read(word)
+            source, offset = text, word.start()
+            if read is not None:  # respelled, or with its mark: the whole run replaced
+                pieces.append(text[done:word.start()])
+                source, offset, done = read, 0, 0
+            for start, match in matches:
                 number = found.setdefault(self._names[match], len(found))
-                at = run.start() + start
-                pieces += [text[done:at], f" _q{number} "]
-                done = at + len(match)
+                pieces += [source[done:offset + start], f" _q{number} "]
+                done = offset + start + len(match)
+            if read is not None:
+                pieces.append(read[done:])
+                done = end
         pieces.append(text[done:])
         return "".join(pieces), tuple(found)
+
+    def _read(self, word: re.Match[str]) -> tuple[str | None, list[tuple[int, str]], int]:
+        """The run as read when that is not as written, the names in it (offset, spelling)
+        and where it ends in the text: with its update mark when run and mark are an
+        update's name (w5^+), or respelled when that finds more names (Etotal, w_5), so
+        known spellings come first."""
+        run, mark = word.groups()
+        if mark:
+            for candidate in (run + _UPDATED, _respelled(run + _UPDATED)):
+                matches = list(self._names_in(candidate))
+                if matches and matches[-1][0] + len(matches[-1][1]) == len(candidate):
+                    return candidate, matches, word.end()
+        matches = list(self._names_in(run))
+        if matches and ("/" not in run or sum(1 + match.count("/") for _, match in matches)
+                        > run.count("/")):
+            return None, matches, word.end(1)  # a name in every piece between the /s
+        respelled = _respelled(run)
+        more = list(self._names_in(respelled)) if respelled != run else []
+        if len(more) > len(matches):
+            return respelled, more, word.end(1)
+        return None, matches, word.end(1)
 
     def _names_in(self, run: str) -> Iterator[tuple[int, str]]:
         """(offset, spelling) of each name in a run: the longest at its start, then the same
@@ -264,18 +324,21 @@ class NameTable:
         return NameMatcher(self.spellings)
 
     def resolve(self, written: str) -> str | None:
-        """The canonical name for a name as written (∂ for d, δ for delta, w5+ for
-        w5_new, spaces ignored), or None."""
-        text = written.strip().replace("∂", "d").replace("δ", "delta").replace(" ", "")
-        if text.endswith("+"):
-            text = text[:-1] + "_new"
+        """The canonical name for a name as written, or None: any spelling of `spellings`,
+        in the notation of the documents (∂E_{total}/∂w_{5}, δ_o1, η: see `notation`),
+        with an update mark (w5⁺, w5', w5^+, w5+ for w5_new), Etotal or E_tot for E_total,
+        w_5 for w5; spaces ignored."""
+        text = _spelled(written)
+        return self._lookup(text) or self._lookup(_respelled(text))
+
+    def _lookup(self, text: str) -> str | None:
         return text if text in self._known else self.spellings.get(text)
 
     def suggest(self, written: str) -> str:
         """` (did you mean w5?)` for a near miss, or nothing. Names are compared by shape
         first (`dE_total/dw#`), then by their numbers within the closest shape: difflib over
         every name of a [32, 32, 32] trace took 0.2 s a name."""
-        text = written.strip()
+        text = _respelled(_spelled(written))  # net_{h3} is compared as net_h3
         if len(text) > MAX_SUGGESTED:
             return ""
         shapes = difflib.get_close_matches(_NUMBERS.sub("#", text), list(self._shapes), n=1)

@@ -8,7 +8,8 @@ Python's binary `round` sees 0.01904911849999... and rounds down.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Context, Decimal
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 
 
 def round_decimal(value: float, digits: int) -> Decimal:
@@ -34,3 +35,36 @@ def format_value(value: float, digits: int) -> str:
 def shows_as_zero(value: float, digits: int) -> bool:
     """Whether `value` reads 0 when shown to `digits` decimals."""
     return abs(value) < 0.5 * 10.0 ** -digits
+
+
+def is_rounding(given: float, value: float, least: int = 2) -> bool:
+    """Whether `given`, as written, is `value` rounded (half away from zero) or cut to the
+    decimals it shows, keeping at least `least` significant figures: what a student writes
+    who kept too few figures. (Two quantizations: a sheet has hundreds of wrong lines.)"""
+    if not (math.isfinite(given) and math.isfinite(value)) or given == value or given == 0:
+        return False
+    written = Decimal(repr(given))
+    exponent = written.as_tuple().exponent
+    if not isinstance(exponent, int) or written.adjusted() - exponent + 1 < least:
+        return False
+    exact = Decimal(repr(value))
+    context = Context(prec=max(exact.adjusted(), 0) + abs(exponent) + 20)
+    quantum = Decimal(1).scaleb(exponent)
+    return any(exact.quantize(quantum, rounding=mode, context=context) == written
+               for mode in (ROUND_HALF_UP, ROUND_DOWN))
+
+
+def shown_apart(values: Sequence[float], digits: int) -> int:
+    """The fewest decimals, from `digits` up to 17, at which the values no longer look the
+    same (a wrong value printed like the right one would confuse the reader)."""
+    for places in range(digits, 18):
+        if len({format_value(v, places) for v in values}) == len(set(values)):
+            return places
+    return 17
+
+
+def half_unit(value: float) -> float:
+    """Half a unit in the last decimal place of `value` as written (its shortest repr): how
+    far a correctly rounded value can be from the exact one."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return 0.5 * 10.0 ** exponent if isinstance(exponent, int) else math.inf

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .check import Report, Status
+from .check import DIAGNOSES, ROUNDING, Report, Result, Status
 from .document import derivation_steps
 from .escape import markdown_text, spreadsheet_safe, terminal_text
 from .evaluation import Trace
-from .misconceptions import CATALOGUE
-from .numbers import format_value
+from .numbers import format_value, shown_apart
 from .sheets import FeedbackLine, FeedbackSheet
 
 
@@ -23,7 +23,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "results": [
             {"line": r.line, "name": r.name, "status": r.status, "given": r.given,
              "expected": r.expected, "formula": r.formula, "diagnosis": r.diagnosis,
-             "reason": r.reason or None}
+             "reason": r.reason or None, "scored": r.scored, "credit": r.credit}
             for r in report.results
         ],
         "score": round(report.score, 6),
@@ -35,6 +35,19 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None else format_value(value, digits)
 
 
+def _values(result: Result, digits: int) -> tuple[str, str]:
+    """The given and expected values as text, with enough decimals to tell them apart
+    when they differ (a wrong value must not print like the right one)."""
+    given, expected = result.given, result.expected
+    if result.status == Status.WRONG and given is not None and expected is not None:
+        digits = shown_apart((given, expected), digits)
+    return _number(given, digits), _number(expected, digits)
+
+
+def _line(result: Result) -> str:
+    return str(result.line) if result.line else ""
+
+
 def report_text(report: Report, digits: int) -> str:
     """A fixed-width table, one row per line of the sheet, then the score. Text from the
     sheet (names as written, reasons quoting it) is shown with its control characters as
@@ -42,49 +55,79 @@ def report_text(report: Report, digits: int) -> str:
     header = ("line", "quantity", "status", "given", "expected", "formula", "diagnosis",
               "reason")
     rows = [header] + [
-        (str(r.line), terminal_text(r.name, keep_lines=False), r.status,
-         _number(r.given, digits), _number(r.expected, digits), r.formula or "",
-         r.diagnosis or "", terminal_text(r.reason, keep_lines=False))
+        (_line(r), terminal_text(r.name, keep_lines=False), r.status, *_values(r, digits),
+         r.formula or "", r.diagnosis or "", terminal_text(r.reason, keep_lines=False))
         for r in report.results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
              + "  " + row[-1] for row in rows]
-    counts = report.counts
-    lines.append("")
-    lines.append(f"score {report.score:.3f}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    lines += ["", _summary(report)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _summary(report: Report) -> str:
+    """`score 0.923 over 13 asked: 12 correct, 1 missing`, then the other lines' marks."""
+    asked = report.asked_counts
+    text = f"score {report.score:.3f} over {sum(asked.values())} asked: " + ", ".join(
+        f"{n} {status}" for status, n in asked.items())
+    other = [r.status for r in report.results if not r.scored]
+    if other:
+        text += "; lines not scored (givens, answers given again, not asked): " + ", ".join(
+            f"{other.count(status)} {status}" for status in Status if status in other)
+    return text
 
 
 def feedback_sheet(report: Report, trace: Trace) -> FeedbackSheet:
     """The Markdown feedback on one sheet: every line, and the right step where it is not
     correct."""
     digits = trace.symbolic.spec.digits
-    descriptions = {m.id: m.description for m in CATALOGUE}
     wrong = [r.name for r in report.results if r.status != Status.CORRECT]
     steps = derivation_steps(trace, wrong, "md")
     lines = tuple(
-        FeedbackLine(r.line, markdown_text(r.name), str(r.status), _number(r.given, digits),
-                     _number(r.expected, digits), str(r.formula or ""),
-                     markdown_text(f"{r.diagnosis}: {descriptions[r.diagnosis]}"
+        FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
+                     str(r.formula or ""),
+                     markdown_text(f"{r.diagnosis}: {DIAGNOSES[r.diagnosis]}"
                                    if r.diagnosis else ""),
                      markdown_text(r.reason),
                      steps.get(r.name) if r.status != Status.CORRECT else None)
         for r in report.results)
-    counts = {str(status): n for status, n in report.counts.items() if n}
+    counts = {str(status): n for status, n in report.asked_counts.items()}
     return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
                          counts, lines)
 
 
-def gradebook_csv(reports: Sequence[tuple[str, Report]], names: Sequence[str]) -> str:
-    """One row per sheet: its file, score and the status of every quantity any sheet gave."""
-    given = {r.name for _, report in reports for r in report.results}
-    columns = [name for name in names if name in given]
+@dataclass(frozen=True)
+class GradebookRow:
+    """A student (or a sheet named by its file) and their marks."""
+
+    student_id: str
+    student_name: str
+    extra: tuple[tuple[str, str], ...]  # the roster's other columns
+    sheet: str  # the file marked; empty when none was handed in
+    report: Report | None
+    note: str = ""  # for the teacher: no sheet, a sheet not read, other sheets handed in
+
+
+def gradebook_csv(rows: Sequence[GradebookRow], asked: Sequence[str]) -> str:
+    """One row per student: id, name, the roster's other columns, the score (0 to 1), the
+    status of each asked quantity, and the sheet marked. Every cell is spreadsheet-safe."""
+    extra = list(dict.fromkeys(key for row in rows for key, _ in row.extra))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["sheet", "score", *columns])
-    for sheet, report in reports:
-        status = {r.name: r.status for r in report.results}
-        writer.writerow([spreadsheet_safe(sheet), f"{report.score:.4f}",
-                         *(status.get(c, "") for c in columns)])
-    return out.getvalue()
+    writer.writerow(["student_id", "student_name", *extra, "score", *asked, "sheet", "note"])
+    for row in rows:
+        answers = row.report.answers() if row.report else {}
+        cells = dict(row.extra)
+        writer.writerow([spreadsheet_safe(text) for text in (
+            row.student_id, row.student_name, *(cells.get(key, "") for key in extra),
+            f"{row.report.score if row.report else 0:.4f}",
+            *(_cell(answers[n]) if n in answers else Status.MISSING for n in asked),
+            row.sheet, row.note)])
+    return "\ufeff" + out.getvalue()  # the byte order mark: Excel then reads UTF-8
+
+
+def _cell(result: Result) -> str:
+    """A quantity's mark in the gradebook: its status, or the rounding that earned part of
+    the credit."""
+    return result.diagnosis if result.diagnosis in ROUNDING else str(result.status)

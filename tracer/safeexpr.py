@@ -1,8 +1,20 @@
 """Untrusted arithmetic (students' answers): parsed with `ast` and a whitelist, never evaluated.
 
-The text is ASCII-checked and size-limited, canonical quantity names are swapped for
-placeholders (they contain `/` and `@`), `^` becomes `**` (Python would read `x^2+1` as a XOR),
-and the tree is walked with a whitelist: numbers, names from the trace, + - * / **, unary
+The text's notation is spelled in ASCII (`notation.normalize`: η, σ, −, ·, ½, x², braces) and
+anything else non-ASCII refused; the text is size-limited, canonical quantity names are
+swapped for placeholders (they contain `/` and `@`), `^` becomes `**` (Python would read
+`x^2+1` as a XOR), and on the tokens:
+
+- `e^x` (or `e**x`) is `exp(x)`, its exponent being what Python's `**` takes: an atom (a
+  number, a name, a call or a bracket) with its signs and any powers of it, so
+  `e^-x*y` is exp(-x)*y, `e^-x^2` is exp(-(x^2)) and `e^(-x*y)` is exp(-x*y). A bare `e`
+  is Euler's number. Both only where `e` is not a quantity name of the trace (names were
+  swapped out first).
+- a product is implicit between a name, a number or `)` and a `(` after it, and between
+  `)` and a name or number after it: `out_o1(1 - out_o1)`, `2(x)`, `(a)(b)`, `(a)2`.
+  A function's name before `(` is a call: `sigma(x)`; a name of the trace is a product.
+
+The tree is then walked with a whitelist: numbers, names from the trace, + - * / **, unary
 minus, and calls of exp, log, tanh, sigma/sigmoid with one argument. Exponents must be small
 literal numbers. The checked tree is then evaluated with floats (guarded).
 
@@ -16,11 +28,14 @@ fractional power (`(0-8)^0.5`, which Python would make complex) is a FormulaErro
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from . import notation
 
 MAX_LENGTH = 1000  # characters in one formula
 MAX_NODES = 400
@@ -78,22 +93,137 @@ class Names(Protocol):
 
 
 def parse_formula(text: str, matcher: Names) -> Formula:
-    """Check `text` and return its Formula; FormulaError says what is not acceptable."""
+    """Check `text`, as the student wrote it, and return its Formula; FormulaError says what
+    is not acceptable."""
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"longer than {MAX_LENGTH} characters")
-    if not text.isascii():
-        raise FormulaError("contains non-ASCII characters")
-    if _nesting(text) > MAX_DEPTH:
+    plain = notation.normalize(text)
+    if not plain.isascii():
+        raise FormulaError(f"contains non-ASCII characters ({notation.foreign(plain)})")
+    if _nesting(plain) > MAX_DEPTH:
         raise FormulaError(f"nested deeper than {MAX_DEPTH} parentheses")
-    replaced, names = matcher.substitute(text.replace("^", "**"))
+    replaced, names = matcher.substitute(plain)
+    replaced = replaced.replace("^", "**")
     if re.search(r"\d_|\b0[xXoObB]|\d[jJ]\b", replaced):
         raise FormulaError("numbers must be plain decimals")
     try:
-        tree = ast.parse(replaced.strip(), mode="eval").body
+        tree = ast.parse(_implicit(replaced).strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise FormulaError("is not a formula (syntax)") from None
     _check(tree, len(names))
     return Formula(text, tree, names)
+
+
+# -- tokens: e^x and implicit products -------------------------------------------------------
+# A token is (the space before it, its text). Rewriting tokens and joining them back keeps
+# the text as written except where a rewrite is made, so the parser's verdict on the rest
+# (and its messages) stays as it was.
+
+Token = tuple[str, str]
+_TOKEN = re.compile(r"(\s*)((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_]\w*|\*\*|\S)")
+_NUMBER_START = re.compile(r"\.?\d")
+_E = "e"
+# Where a rewrite might be due (an e; a ( after a number, a name or a bracket; a name or a
+# number after a bracket): more than the tokens need, never less. Most formulas have none,
+# and tokenizing them tripled the time a sheet took to read.
+_MAYBE = re.compile(r"(?<![A-Za-z_])e(?![A-Za-z0-9_])|[\d.)]\s*\(|\)\s*[\w.]")
+
+
+def _implicit(text: str) -> str:
+    """`text` (ASCII, names swapped for placeholders) with e^x as exp(x), a bare e as
+    exp(1) and implicit products written out."""
+    if not _MAYBE.search(text):
+        return text
+    tokens = [(m.group(1), m.group(2)) for m in _TOKEN.finditer(text)]
+    return "".join(space + token for space, token in _products(_exponentials(tokens)))
+
+
+def _exponentials(tokens: Sequence[Token]) -> list[Token]:
+    """`e ** <exponent>` as `exp(<exponent>)`, a bare `e` as `exp(1)`."""
+    done: list[Token] = []
+    at = 0
+    while at < len(tokens):
+        space, token = tokens[at]
+        if token != _E:
+            done.append(tokens[at])
+            at += 1
+            continue
+        if at + 1 < len(tokens) and tokens[at + 1][1] == "**":
+            end = _exponent_end(tokens, at + 2)
+            if end == at + 2:  # no exponent: left for the parser to refuse
+                done += tokens[at:end]
+                at = end
+                continue
+            inner = _exponentials(tokens[at + 2:end])
+            at = end
+        else:
+            inner, at = [("", "1")], at + 1
+        done += [(space, "exp"), ("", "("), *inner, ("", ")")]
+    return done
+
+
+def _exponent_end(tokens: Sequence[Token], start: int) -> int:
+    """Where the exponent that starts at `start` ends, as Python's `**` would take it:
+    signs, an atom, and any `**` powers of that; `start` when there is none."""
+    at = start
+    while True:
+        while at < len(tokens) and tokens[at][1] in ("+", "-"):
+            at += 1
+        after = _atom_end(tokens, at)
+        if after == at:
+            return start
+        at = after
+        if at == len(tokens) or tokens[at][1] != "**":
+            return at
+        at += 1
+
+
+def _atom_end(tokens: Sequence[Token], at: int) -> int:
+    """Where the atom at `at` ends (a bracket, a call, a name or a number); `at` if none."""
+    token = tokens[at][1] if at < len(tokens) else ""
+    if token == "(":
+        return _bracket_end(tokens, at)
+    if _is_function(token) and at + 1 < len(tokens) and tokens[at + 1][1] == "(":
+        return max(_bracket_end(tokens, at + 1), at + 1)
+    return at + 1 if token and (_is_name(token) or _is_number(token)) else at
+
+
+def _bracket_end(tokens: Sequence[Token], at: int) -> int:
+    """Just after the `)` that closes the `(` at `at`; `at` if none does."""
+    depth = 0
+    for index in range(at, len(tokens)):
+        depth += (tokens[index][1] == "(") - (tokens[index][1] == ")")
+        if depth == 0:
+            return index + 1
+    return at
+
+
+def _products(tokens: Sequence[Token]) -> list[Token]:
+    """The tokens with `*` between each two that are an implicit product."""
+    done: list[Token] = []
+    for space, token in tokens:
+        if done and _juxtaposed(done[-1][1], token):
+            done.append((" ", "*"))
+        done.append((space, token))
+    return done
+
+
+def _juxtaposed(before: str, after: str) -> bool:
+    if after == "(":  # a function's name before it makes a call
+        return before == ")" or bool(re.fullmatch(r"_q\d+", before)) or _is_number(before)
+    return before == ")" and (_is_name(after) or _is_number(after))
+
+
+def _is_name(token: str) -> bool:
+    return (token[0].isalpha() or token[0] == "_") and not keyword.iskeyword(token)
+
+
+def _is_number(token: str) -> bool:
+    return bool(_NUMBER_START.match(token))
+
+
+def _is_function(token: str) -> bool:
+    return ALIASES.get(token, token) in FUNCTIONS
 
 
 def _nesting(text: str) -> int:
@@ -138,7 +268,8 @@ def _check(tree: ast.expr, name_count: int) -> None:
 
 def _check_constant(value: object) -> None:
     if type(value) not in (int, float):
-        raise FormulaError(f"constant {value!r} is not a number")
+        shown = value if isinstance(value, str) else repr(value)  # as written: no escapes
+        raise FormulaError(f"constant ‘{shown}’ is not a number")
     try:
         finite = math.isfinite(float(value))  # type: ignore[arg-type]  # int or float
     except OverflowError:  # an integer beyond float range
@@ -152,7 +283,7 @@ def _check_name(name: str, count: int) -> None:
         return
     if ALIASES.get(name, name) in FUNCTIONS:
         raise FormulaError(f"{name} must be called: {name}(...)")
-    raise FormulaError(f"unknown name {name!r}")
+    raise FormulaError(f"unknown name ‘{name}’")
 
 
 def _check_call(node: ast.Call) -> None:

@@ -28,7 +28,9 @@ def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = 
     graph = trace.symbolic
     rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
                  for name in asked)
-    return QuestionSheet(build_document(trace, fmt), escape(student), rows, graph.spec.digits)
+    decimals = graph.spec.grading.decimals  # the precision the answers are graded at
+    digits = graph.spec.digits if decimals is None else decimals
+    return QuestionSheet(build_document(trace, fmt), escape(student), rows, digits)
 
 
 @dataclass(frozen=True)

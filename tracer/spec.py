@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from . import names
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
+from .grading import Grading, parse_grading
 from .numbers import shows_as_zero
 from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
 from .randomize import Rule, parse_rules, targets_of
@@ -38,7 +39,7 @@ MAX_TERMS = 100_000
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
     "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
-    "randomize",
+    "randomize", "grading",
 )
 MAX_ASK = 10000
 MAX_SPEC_BYTES = 2_000_000
@@ -94,6 +95,7 @@ class Spec:
     batch_reduction: str = "mean"
     ask: tuple[str, ...] = ()  # quantities a question sheet asks for (default: see keys)
     randomize: tuple[Rule, ...] = ()  # how variants of the exercise are drawn
+    grading: Grading = field(default_factory=Grading)  # how answers are marked
     source: str = "<spec>"
 
     @property
@@ -218,6 +220,9 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     }
     if spec.ask:
         data["ask"] = list(spec.ask)
+    if spec.grading != Grading():
+        data["grading"] = {key: value for key, value in vars(spec.grading).items()
+                           if value is not None and value != getattr(Grading(), key)}
     if not spec.several:
         data["inputs"] = dict(spec.inputs)
         data["targets"] = dict(spec.targets)
@@ -286,6 +291,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         ask=read.names(data, "ask"),
         randomize=parse_rules(data["randomize"], read.fail, read.number)
         if "randomize" in data else (),
+        grading=parse_grading(data["grading"], read.fail, read.number)
+        if "grading" in data else Grading(),
         source=source,
     )
     _check_structure(spec, read, listed="examples" in data)

@@ -1,0 +1,74 @@
+"""The notation students copy from our documents and type, spelled in ASCII.
+
+`normalize` is the one place where a sheet's glyphs become the ASCII the parser reads: the
+Greek letters the documents print (η, σ, δ, ∂) spelled out, the minus and multiplication
+signs people type (− – · ⋅ × ∗), ½, superscript powers (x², x⁻¹), the update mark ⁺, primes
+(′ ’), a no-break space, and LaTeX braces (`net_{h1}`, `e^{-x}`). It knows nothing of a
+network's names: what a name means (`w5^+`, `Etotal`) is `names`'s business, what `e^x`
+means is `safeexpr`'s. Any other non-ASCII character is left in place, so that the caller
+refuses it and `foreign` can say which it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# One glyph, one ASCII spelling. Only glyphs with a single meaning in a derivation: √, ÷ or
+# Cyrillic look-alikes are refused rather than guessed.
+GLYPHS = {
+    "η": "eta", "σ": "sigma", "δ": "delta", "∂": "d",  # as the documents print them
+    "−": "-", "–": "-",  # U+2212 minus sign, U+2013 en dash
+    "·": "*", "⋅": "*", "×": "*", "∗": "*",  # middle dot, \cdot as rendered, times, asterisk
+    "½": "(0.5)",  # in brackets: ½(x) and ½x are products (see safeexpr); 2½ is 2.5
+    "⁺": "^+",  # w5⁺, the updated weight
+    "′": "'", "’": "'",  # a prime, and the apostrophe word processors put for '
+    "\u00a0": " ",  # no-break space (copied from a PDF or a web page)
+}
+_GLYPH = re.compile("|".join(map(re.escape, GLYPHS)))
+_MIXED_HALF = re.compile(r"(?<=\d)½")  # 2½: a mixed number, not 2·½
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_POWER = re.compile("(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")  # x², x¹⁰, x⁻¹
+_ATOM_IN_BRACES = re.compile(r"(?:(?<=_)|(?<![A-Za-z0-9_]))\{([A-Za-z0-9_]+)\}")  # _{h1}, {w_5}
+_PLUS_IN_BRACES = re.compile(r"\^\{\+\}")  # {w_{5}}^{+}
+_EXPONENT_IN_BRACES = re.compile(r"\^\{([^{}]*)\}")  # e^{-x}
+
+
+def normalize(text: str) -> str:
+    """`text` with the accepted notation spelled in ASCII; idempotent, and plain ASCII
+    formulas (names, numbers, + - * / ^ and brackets) come back unchanged."""
+    if text.isascii() and "{" not in text:
+        return text  # most lines of most sheets
+    text = _GLYPH.sub(lambda match: GLYPHS[match.group()], _MIXED_HALF.sub(".5", text))
+    text = _POWER.sub(_power, text)
+    return _without_braces(text)
+
+
+def _power(match: re.Match[str]) -> str:
+    digits = match.group(2).translate(_SUPERSCRIPT)
+    return f"^(-{digits})" if match.group(1) else f"^{digits}"
+
+
+def _without_braces(text: str) -> str:
+    """LaTeX braces that group a subscript, an atom or an exponent, innermost first
+    (`e^{-net_{h1}}`); other braces are left for the parser to refuse. Each round removes
+    a pair, so this ends."""
+    if "{" not in text:
+        return text
+    while True:
+        done = _ATOM_IN_BRACES.sub(r"\1", text)
+        done = _PLUS_IN_BRACES.sub("^+", done)
+        done = _EXPONENT_IN_BRACES.sub(r"^(\1)", done)
+        if done == text:
+            return text
+        text = done
+
+
+def foreign(text: str) -> str:
+    """The first character of `text` that stays non-ASCII after `normalize`, named
+    (`U+221A SQUARE ROOT`: a zero-width space is invisible between quotes), or nothing."""
+    for char in normalize(text):
+        if not char.isascii():
+            name = unicodedata.name(char, "")
+            return f"U+{ord(char):04X} {name}".rstrip()
+    return ""
