@@ -369,3 +369,17 @@ def test_rounding_credit_shows_in_the_gradebook_and_the_question_sheet_asks_for_
     assert (row["score"], row["out_h1"]) == ("0.7500", "rounding")
     assert main(["keys", "ex.toml", "--variants", "1", "--seed", "1", "-o", "keys"]) == 0
     assert "to\n4 decimal places" in Path("keys/v1.question.md").read_text(encoding="utf-8")
+
+
+def test_a_dropped_half_in_the_error_itself_is_factor_two(seed: Trace) -> None:
+    checker = Checker(seed, asked=["E_total"])
+    doubled = 2 * seed["E_total"]
+    (line,) = checker.mark(f"E_total = (target_o1 − out_o1)² + (target_o2 − out_o2)² = "
+                           f"{doubled:.9f}\n").lines
+    assert (line.status, line.diagnosis, line.formula) == ("wrong", "factor-two",
+                                                          "not-equivalent")
+    # and only where the loss has a ½: cross-entropy has none to drop
+    softmax = Checker(tracer.trace(tracer.example_spec("softmax")))
+    assert all(v.positions.isdisjoint(
+        {t.id for t in softmax.symbolic if t.name.startswith("E_o")})
+        for v in softmax.variants if v.misconception == "factor-two")

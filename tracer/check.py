@@ -23,7 +23,7 @@ Costs are bounded per line and per sheet, whatever the text: `answers` reads at 
 formula's evaluation at `POINTS` + 1 points and a comparison a variant, never a walk of the
 trace. Only the first `MAX_DIAGNOSED` wrong lines of a sheet are diagnosed: the rest say
 so. A checker keeps compiled variants and their values for at most `MAX_CACHED_VARIANTS`
-variants (the catalogue makes at most 14 for any network), never anything per line.
+variants (the catalogue makes at most 15 for any network), never anything per line.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ STATUSES = tuple(Status)
 POINTS = 4  # random points for formula equivalence, besides the actual values
 FORMULA_RTOL = 1e-7
 MAX_DIAGNOSED = 200  # wrong lines a sheet searched for a misconception; the rest say so
-MAX_CACHED_VARIANTS = 16  # compiled variants (and their values) a checker keeps
+MAX_CACHED_VARIANTS = 20  # compiled variants (and their values) a checker keeps
 GIVEN = "given by the exercise: later lines are judged from its true value"
 NUMBER_REQUIRED = "the exercise asks for the number too: the formula alone is incomplete"
 MAX_ROUNDED_TERMS = 20_000  # traces re-evaluated rounded for `rounded-carry` (7 of them)

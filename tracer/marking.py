@@ -175,8 +175,15 @@ def class_files(marked: Sequence[Marked]) -> ClassFiles:
         if entry.checker is not None and entry.row.report is not None:
             name = f"{_file_name(entry.row)}.md"
             feedback[name] = str(stamped(name, render_feedback(
-                feedback_sheet(entry.row.report, entry.checker.trace))))
+                feedback_sheet(entry.row.report, entry.checker.trace, _who(entry.row)))))
     return ClassFiles(gradebook_csv([m.row for m in marked], asked), feedback)
+
+
+def _who(row: GradebookRow) -> str:
+    """Ada Lovelace (s001), or the sheet's name for a sheet without a student."""
+    if row.student_name:
+        return f"{row.student_name} ({row.student_id})"
+    return row.student_id or row.sheet
 
 
 def _file_name(row: GradebookRow) -> str:

@@ -2,7 +2,7 @@
 
 A misconception gives, for a graph, variants of it: the terms whose formula a wrong rule
 changes, and their changed formulas (made only when a diagnosis needs them; a rule makes
-one or two variants whatever the network's size, the catalogue 14 at most). Everything
+one to three variants whatever the network's size, the catalogue 15 at most). Everything
 downstream is recomputed from them, so a diagnosis works for any network, not by matching
 the seed's numbers. The terms a rule changes are found by their roles and references.
 """
@@ -84,6 +84,15 @@ def _scaled(factor: sp.Expr) -> Callable[[Graph], Rule]:
         return _changes(_error_derivatives(graph),
                         lambda t: sp.Mul._from_args((factor, t.formula)))
     return rule
+
+
+def _dropped_half(graph: Graph) -> Rule:
+    """Each output's squared error without its ½: E_o = (target − out)², so E_total doubles
+    (before the update and after it). Only the half squared error has a ½ to drop."""
+    if graph.spec.loss != "half_squared_error":
+        return
+    errors = [t for t in graph.of_role(Role.ERROR) if t.ref.unit is not None]
+    yield from _changes(errors, lambda t: sp.Mul._from_args((sp.Integer(2), t.formula)))
 
 
 def _net_for_out(graph: Graph) -> Rule:
@@ -312,7 +321,7 @@ CATALOGUE: tuple[Misconception, ...] = (
     Misconception("sign-error", "uses target − out for ∂E/∂out (the sign is flipped)",
                   _scaled(sp.Integer(-1))),
     Misconception("factor-two", "drops or doubles the ½ of the squared error",
-                  _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)))),
+                  _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)), _dropped_half)),
     Misconception("net-for-out", "writes σ′(net) as net(1 − net) instead of out(1 − out)",
                   _net_for_out),
     Misconception("single-path", "takes only one output's path for a hidden neuron's ∂E/∂out",

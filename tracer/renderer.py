@@ -144,7 +144,7 @@ def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | No
 
 def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None) -> str:
     """The Markdown feedback on a checked answer sheet. The template sees the sheet's fields
-    (`title`, `score`, `counts`, `lines`)."""
+    (`title`, `score`, `counts`, `lines`, `student`)."""
     return _template_render(env, "check.md.j2", **_fields(sheet))
 
 

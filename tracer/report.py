@@ -78,7 +78,7 @@ def _summary(report: Report) -> str:
     return text
 
 
-def feedback_sheet(report: Report, trace: Trace) -> FeedbackSheet:
+def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackSheet:
     """The Markdown feedback on one sheet: every line, and the right step where it is not
     correct."""
     digits = trace.symbolic.spec.digits
@@ -94,7 +94,7 @@ def feedback_sheet(report: Report, trace: Trace) -> FeedbackSheet:
         for r in report.results)
     counts = {str(status): n for status, n in report.asked_counts.items()}
     return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
-                         counts, lines)
+                         counts, lines, markdown_text(student))
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,9 @@ class FeedbackSheet:
 
     title: str  # escaped
     score: str  # e.g. 75%
-    counts: Mapping[str, int]  # status -> lines with it, for the statuses that occur
+    counts: Mapping[str, int]  # status -> asked quantities with it, where not 0
     lines: tuple[FeedbackLine, ...]
+    student: str = ""  # escaped: "Ada Lovelace (s001)", or empty
 
 
 @dataclass(frozen=True)
