@@ -126,7 +126,7 @@ def main() -> None:
     reports = [checker.mark(text) for text in texts]
     total = time.perf_counter() - start
     per_sheet = total / len(texts)
-    print(f"sheets: {len(texts)} ({sum(len(r.results) for r in reports)} lines)")
+    print(f"sheets: {len(texts)} ({sum(len(r.lines) for r in reports)} lines)")
     print(f"cold tracer render       : {cold * 1e3:8.1f} ms")
     print(f"all sheets (trace once)  : {total * 1e3:8.1f} ms")
     print(f"per sheet                : {per_sheet * 1e3:8.2f} ms")

@@ -348,7 +348,9 @@ def test_the_gradebook_tells_the_teacher_what_was_not_marked(
     assert notes["scan_0042.txt"] == "not marked: names no variant of the manifest"
     assert notes["s02.txt"].startswith("could not be read:")
     assert rows[-1]["sheet"] == "scan_0042.txt" and rows[-1]["student_id"] == ""
-    assert next(r for r in rows if r["student_id"] == "s03")["note"] == "no sheet"
+    assert rows[-1]["score"] == ""  # not a zero that would lower the class's mean
+    no_sheet = next(r for r in rows if r["student_id"] == "s03")
+    assert (no_sheet["note"], no_sheet["score"]) == ("no sheet", "0.0000")
     # a variant's sheet checked alone against the exercise: marked, with a warning
     assert main(["check", "hw.toml", "inbox/s01.txt"]) in (0, 1)
     assert "this is variant s01's sheet, marked against the exercise's own numbers" in (
@@ -383,3 +385,57 @@ def test_a_dropped_half_in_the_error_itself_is_factor_two(seed: Trace) -> None:
     assert all(v.positions.isdisjoint(
         {t.id for t in softmax.symbolic if t.name.startswith("E_o")})
         for v in softmax.variants if v.misconception == "factor-two")
+
+
+def test_a_weight_left_as_it_was_is_not_a_rounding() -> None:
+    """w1_new = w1 = 0.15 is within half a unit of 0.1498 at 2 decimals: but the weight
+    was not updated, and the formula says so."""
+    trace = tracer.trace(spec_with("decimals = 4\nrounding = 0.5", ask=["w1_new"]))
+    checker = Checker(trace)
+    for line in ("w1_new = w1 = 0.15\n", "w1_new = 0.15\n"):
+        (result,) = checker.mark(line).lines
+        assert (result.status, result.diagnosis, result.credit) == ("wrong", None, 0.0), line
+
+
+def deep_spec() -> tracer.Spec:
+    return tracer.parse_spec(
+        'loss = "half_squared_error"\nlearning_rate = 0.5\n'
+        "[inputs]\nx1 = 0.1\nx2 = 0.5\nx3 = 0.9\n[targets]\no1 = 0.01\no2 = 0.99\n"
+        '[[layers]]\nname = "h"\nactivation = "sigmoid"\n'
+        "weights = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]\nbias = [0.1, 0.2, 0.3]\n"
+        '[[layers]]\nname = "k"\nactivation = "sigmoid"\n'
+        "weights = [[2.3, -2.2, 2.1], [2.6, 2.5, -2.4], [-2.9, 2.8, 2.7]]\nbias = 0.1\n"
+        '[[layers]]\nname = "o"\nactivation = "sigmoid"\n'
+        "weights = [[2.5, -2.4, 2.3], [-2.2, 2.1, 2.6]]\nbias = [0.2, 0.3]\n")
+
+
+@pytest.mark.parametrize(("rule", "diagnosis"), [
+    (lambda t: t["delta_k1"] * t["dnet_k1/dout_h2"], "single-path"),
+    (lambda t: math.prod(t[f"delta_k{k}"] * t[f"dnet_k{k}/dout_h2"] for k in (1, 2, 3)),
+     "multiplied-paths"),
+    (lambda t: sum(t[f"delta_k{k}"] for k in (1, 2, 3)) * t["out_h2"], "gradient-for-delta"),
+])
+def test_a_slip_on_the_first_hidden_layer_alone_is_diagnosed(rule: object,
+                                                             diagnosis: str) -> None:
+    """The last hidden layer right, the one before it wrong: the rule applied to that
+    layer alone (applied to both, it would change the values the student got right)."""
+    trace = tracer.trace(deep_spec())
+    wrong = rule(trace)  # type: ignore[operator]
+    checker = Checker(trace, Tolerance.significant_figures(6))
+    for sheet in (f"dE_total/dout_h2 = {wrong:.9g}\n",
+                  f"delta_k1 = {trace['delta_k1']:.9f}\ndE_total/dout_h2 = {wrong:.9g}\n"):
+        assert checker.mark(sheet).lines[-1].diagnosis == diagnosis, sheet
+
+
+def test_a_rule_that_would_change_a_value_the_student_got_right_is_not_given(
+        seed: Trace) -> None:
+    """Flipped ∂E/∂out explain this value, but the student's own δ_o2 is right: the rule
+    does not explain the sheet."""
+    checker = Checker(seed, asked=["delta_o2", "dE_total/dout_h1"])
+    flipped = -seed["dE_total/dout_h1"]
+    report = checker.mark(f"delta_o2 = {value(seed, 'delta_o2')}\n"
+                          f"dE_total/dout_h1 = {flipped:.9f}\n")
+    assert report.lines[1].status == "wrong" and report.lines[1].diagnosis != "sign-error"
+    # without δ_o2 on the sheet the sign error is the explanation
+    alone = checker.mark(f"dE_total/dout_h1 = {flipped:.9f}\n")
+    assert alone.lines[0].diagnosis == "sign-error"

@@ -325,14 +325,16 @@ def test_a_bias_rule_is_the_other_setting_of_the_exercise(
 
 
 @pytest.mark.parametrize("biases", [False, True])
-def test_each_new_rule_makes_one_variant_and_the_cache_holds_them_all(biases: bool) -> None:
-    """One variant a rule whatever the size; with three inputs a layer (wrong-input's two
-    variants) the catalogue makes its most, 15 (factor-two makes three), which the
-    checker's cache holds."""
+def test_the_variants_each_rule_makes(biases: bool) -> None:
+    """One variant a rule whatever the width; the path rules and net-for-out one more for
+    each layer they reach when they reach several (all layers, then each alone). With two
+    hidden layers and three inputs a layer (wrong-input's two variants) the catalogue makes
+    26, which the checker's cache holds."""
     checker = Checker(tracer.trace(three_layers(biases)))
     made = [v.misconception for v in checker.variants]
     assert {m: made.count(m) for m in NEW} == {
         "bias-not-updated": int(biases), "bias-updated": int(not biases),
-        "multiplied-paths": 1, "gradient-for-delta": 1}
-    assert len(made) == 15 <= check.MAX_CACHED_VARIANTS
+        "multiplied-paths": 3, "gradient-for-delta": 3}
+    assert made.count("single-path") == 6 and made.count("net-for-out") == 4
+    assert len(made) == 26 <= check.MAX_CACHED_VARIANTS
     assert [m.id for m in CATALOGUE][-4:] == list(NEW)

@@ -23,7 +23,8 @@ Costs are bounded per line and per sheet, whatever the text: `answers` reads at 
 formula's evaluation at `POINTS` + 1 points and a comparison a variant, never a walk of the
 trace. Only the first `MAX_DIAGNOSED` wrong lines of a sheet are diagnosed: the rest say
 so. A checker keeps compiled variants and their values for at most `MAX_CACHED_VARIANTS`
-variants (the catalogue makes at most 15 for any network), never anything per line.
+variants (the catalogue makes 17 for one hidden layer, 26 for two, 5 more a hidden layer;
+the least recently used are made again when needed), never anything per line.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -74,7 +76,7 @@ STATUSES = tuple(Status)
 POINTS = 4  # random points for formula equivalence, besides the actual values
 FORMULA_RTOL = 1e-7
 MAX_DIAGNOSED = 200  # wrong lines a sheet searched for a misconception; the rest say so
-MAX_CACHED_VARIANTS = 20  # compiled variants (and their values) a checker keeps
+MAX_CACHED_VARIANTS = 32  # compiled variants (and their values) a checker keeps
 GIVEN = "given by the exercise: later lines are judged from its true value"
 NUMBER_REQUIRED = "the exercise asks for the number too: the formula alone is incomplete"
 MAX_ROUNDED_TERMS = 20_000  # traces re-evaluated rounded for `rounded-carry` (7 of them)
@@ -200,14 +202,17 @@ class Report:
 
 @dataclass(frozen=True)
 class _Sheet:
-    """What diagnosing a line reads of its sheet."""
+    """What diagnosing a line reads of its sheet, and of the line itself."""
 
     student: Mapping[int, float]  # the student's values, by position
     recomputed: Sequence[float]  # what each formula gives from them
     carried: Callable[[Variant], list[float]]  # a variant's values carried from them
-    formula: Formula | None  # the line's own formula, if it gives one
-    right: Sequence[int] = ()  # positions the student gave right
+    right: Sequence[int]  # positions the student gave right
+    agreeing: Sequence[int]  # ... right, or carried from their own values
+    found: Sequence[str]  # the diagnoses of the sheet's earlier lines, first found first
+    formula: Formula | None = None  # the line's own formula, if it gives one
     written: bool = True  # the line's number is written (not its formula's value)
+    formula_wrong: bool = False  # the line's formula is not the trace's
 
 
 @per_trace  # shared by the checkers of a class's variants: compiled once
@@ -239,7 +244,7 @@ class Checker:
         # only to themselves. Per group of changed terms (two a variant at most): the
         # terms depending on them.
         self._plans: Lru[Variant, list[tuple[int, Step]]] = Lru(MAX_CACHED_VARIANTS)
-        self._truths: Lru[Variant, list[float]] = Lru(MAX_CACHED_VARIANTS)
+        self._truths: Lru[Variant, Sequence[float]] = Lru(MAX_CACHED_VARIANTS)
         self._bases: dict[frozenset[int], tuple[list[tuple[int, Step]], dict[int, int]]] = {}
 
     @property
@@ -379,8 +384,12 @@ class Checker:
                 seen[variant] = self.variant_values(variant, recomputed, student)
             return seen[variant]
 
-        right = [p for p, value in student.items()
-                 if self.tolerance.close(value, self.trace.values[p])]
+        truth = self.trace.values
+        right = [p for p, value in student.items() if self.tolerance.close(value, truth[p])]
+        agreeing = [p for p, value in student.items() if self.tolerance.close(value, truth[p])
+                    or self.tolerance.close(value, recomputed[p])]
+        found: list[str] = []
+        sheet = _Sheet(student, recomputed, carried, right, agreeing, found)
         left = MAX_DIAGNOSED
         for result in results:
             given = result.given
@@ -389,9 +398,13 @@ class Checker:
                 yield result
             elif left > 0:
                 left -= 1
-                sheet = _Sheet(student, recomputed, carried, formulas.get(result.line), right,
-                               result.line in written)
-                yield replace(result, diagnosis=self._diagnose(position, given, sheet))
+                line = replace(sheet, formula=formulas.get(result.line),
+                               written=result.line in written,
+                               formula_wrong=result.formula == Verdict.NOT_EQUIVALENT)
+                diagnosis = self._diagnose(position, given, line)
+                if diagnosis is not None and diagnosis not in found:
+                    found.append(diagnosis)
+                yield replace(result, diagnosis=diagnosis)
             else:
                 yield replace(result, reason=f"not diagnosed: only the first {MAX_DIAGNOSED} "
                                              "wrong lines of a sheet are")
@@ -550,26 +563,36 @@ class Checker:
         rule must agree with the line's formula, and a rule applied to the true values
         must not change a value the student got right.
         """
-        if sheet.written and is_rounding(given, self.trace.values[position]):
+        if self._may_be_rounded(position, given, sheet) and is_rounding(
+                given, self.trace.values[position]):
             return "rounding"  # the right value cut short: likelier than any wrong rule
         # A variant's changed formula reaches this value only if the value depends on one
-        # of the terms it changes: skip the rest.
+        # of the terms it changes: skip the rest. A rule already found on the sheet first.
         relevant = [v for v in self.variants if position in self._base_plan(v.positions)[1]]
+        relevant.sort(key=lambda v: v.misconception not in sheet.found)
+        kept = self._kept(position, given)
         for local in (True, False):
             candidates = [v for v in relevant if (position in v.positions) == local]
             for own in (True, False):
                 for variant in candidates:
                     values = sheet.carried(variant) if own else self._true_values(variant)
-                    if self._near(position, given, values[position]) and self._consistent(
-                            position, values, sheet, own):
+                    # a weight left as it was is explained only by a rule that keeps it
+                    near = values[position] == given if kept else self._near(
+                        position, given, values[position])
+                    if near and self._consistent(position, values, sheet, own):
                         return variant.misconception
         return self._rounding(position, given, sheet)
+
+    def _kept(self, position: int, given: float) -> bool:
+        """An update whose value is the one it updates, as given (w1_new = w1 = 0.67)."""
+        before = self._before.get(position)
+        return before is not None and given == self.trace.values[before]
 
     def _consistent(self, position: int, values: Sequence[float], sheet: _Sheet,
                     own: bool) -> bool:
         """Whether a variant's `values` agree with the sheet: the line's formula gives the
-        variant's value from them, and (from the true values) none differs from a value the
-        student gave right above this line."""
+        variant's value from them, and the rule changes no value above this line that the
+        student wrote as the right rule gives it (right, or from the true values: right)."""
         if sheet.formula is not None:
             at = {name: self.symbolic.position(name) for name in sheet.formula.names}
             known = {name: sheet.student.get(p, values[p]) if own else values[p]
@@ -579,15 +602,22 @@ class Checker:
                     return False
             except FormulaError:
                 pass  # no evidence either way
-        truth = self.trace.values
-        return own or not any(p < position and not self.tolerance.close(values[p], truth[p])
-                              for p in sheet.right)
+        # The rule must not change a value the student wrote as the right rule gives it.
+        base, shown = (sheet.recomputed, sheet.agreeing) if own else (
+            self.trace.values, sheet.right)
+        return not any(p < position and not self.tolerance.close(values[p], base[p])
+                       for p in shown)
+
+    def _may_be_rounded(self, position: int, given: float, sheet: _Sheet) -> bool:
+        """Whether a rounding may explain the line: its number is written, its formula is
+        not wrong, and an update is not its weight left as it was (w1_new = w1 = 0.67)."""
+        return sheet.written and not sheet.formula_wrong and not self._kept(position, given)
 
     def _rounding(self, position: int, given: float, sheet: _Sheet) -> str | None:
         """`rounding` when the value is the right one (or the carried one) with too few
         figures; `rounded-carry` when it comes from intermediate values rounded. (Not for
         a formula's value: its figures are not the student's.)"""
-        if not sheet.written:
+        if not self._may_be_rounded(position, given, sheet):
             return None
         if is_rounding(given, sheet.recomputed[position]):
             return "rounding"
@@ -622,6 +652,7 @@ class Checker:
                 continue
         return traces
 
-    def _true_values(self, variant: Variant) -> list[float]:
-        """The variant's values from the true ones (the same for every sheet)."""
-        return self._truths.get(variant, lambda: self.variant_values(variant))
+    def _true_values(self, variant: Variant) -> Sequence[float]:
+        """The variant's values from the true ones (the same for every sheet; kept as
+        doubles: a third of a list's memory on a wide trace)."""
+        return self._truths.get(variant, lambda: array("d", self.variant_values(variant)))

@@ -422,6 +422,7 @@ def _check_folder(args: argparse.Namespace, symbolic: Graph,
     manifest), the gradebook and the feedback files written beside each other."""
     from .files import write_atomic, write_files
     from .marking import FEEDBACK, class_files, manifest_of, mark_class, mark_sheets, sheets_in
+    from .report import row_score
 
     sheets = sheets_in(args.sheet)
     manifest = manifest_of(args.sheet, args.manifest)
@@ -445,9 +446,8 @@ def _check_folder(args: argparse.Namespace, symbolic: Graph,
             for r in rows]}, indent=2))
     else:
         for row in rows:
-            print(f"{terminal_text(row.student_id, keep_lines=False)}\t"
-                  f"{row.report.score if row.report else 0:.3f}"
-                  + ("" if row.report else "\tno sheet"))
+            print("\t".join(terminal_text(cell, keep_lines=False) for cell in (
+                row.student_id or row.sheet, row_score(row, 3), row.note) if cell))
     print(f"wrote {path} and {path.parent / FEEDBACK}/", file=sys.stderr)
     return 0 if all(r.report is not None and r.report.passed for r in rows) else 1
 

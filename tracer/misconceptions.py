@@ -2,7 +2,8 @@
 
 A misconception gives, for a graph, variants of it: the terms whose formula a wrong rule
 changes, and their changed formulas (made only when a diagnosis needs them; a rule makes
-one to three variants whatever the network's size, the catalogue 15 at most). Everything
+one to three variants whatever the layers' width, and some one more for each layer they
+reach when they reach several: 17 for one hidden layer, 26 for two). Everything
 downstream is recomputed from them, so a diagnosis works for any network, not by matching
 the seed's numbers. The terms a rule changes are found by their roles and references.
 """
@@ -317,15 +318,36 @@ def _both(*rules: Callable[[Graph], Rule]) -> Callable[[Graph], Rule]:
     return rule
 
 
+def _layer_by_layer(each: Callable[[Graph], Rule]) -> Callable[[Graph], Rule]:
+    """A rule applied to every layer it reaches at once, then (where it reaches several)
+    to each layer alone: a learner who gets the output layer right may slip on the hidden
+    one, and the rule applied everywhere would change the values they got right."""
+    def rule(graph: Graph) -> Rule:
+        for positions, formulas, shortcut in each(graph):
+            yield positions, formulas, shortcut
+            layers = sorted({graph.terms[p].layer for p in positions})
+            if len(layers) < 2 or shortcut is not None:
+                continue
+            for layer in layers:
+                part = frozenset(p for p in positions if graph.terms[p].layer == layer)
+                yield part, _restricted(formulas, part), None
+    return rule
+
+
+def _restricted(formulas: Callable[[], Formulas], part: frozenset[int]
+                ) -> Callable[[], Formulas]:
+    return lambda: {p: f for p, f in formulas().items() if p in part}
+
+
 CATALOGUE: tuple[Misconception, ...] = (
     Misconception("sign-error", "uses target − out for ∂E/∂out (the sign is flipped)",
                   _scaled(sp.Integer(-1))),
     Misconception("factor-two", "drops or doubles the ½ of the squared error",
                   _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)), _dropped_half)),
     Misconception("net-for-out", "writes σ′(net) as net(1 − net) instead of out(1 − out)",
-                  _net_for_out),
+                  _layer_by_layer(_net_for_out)),
     Misconception("single-path", "takes only one output's path for a hidden neuron's ∂E/∂out",
-                  _single_path),
+                  _layer_by_layer(_single_path)),
     Misconception("updated-weights", "uses the other update order: hidden deltas from "
                   "already-updated weights (or, for sequential, from the original ones)",
                   _other_order),
@@ -343,7 +365,7 @@ CATALOGUE: tuple[Misconception, ...] = (
     Misconception("bias-updated", "updates the biases too (b − η·∂E/∂b), though the "
                   "exercise keeps them", _bias_updated),
     Misconception("multiplied-paths", "multiplies the outputs' paths for a hidden neuron's "
-                  "∂E/∂out instead of adding them", _multiplied_paths),
+                  "∂E/∂out instead of adding them", _layer_by_layer(_multiplied_paths)),
     Misconception("gradient-for-delta", "passes ∂E/∂w back to the hidden neuron instead of "
-                  "δ·w (δ·out for each path)", _gradient_for_delta),
+                  "δ·w (δ·out for each path)", _layer_by_layer(_gradient_for_delta)),
 )

@@ -27,7 +27,8 @@ def report_json(report: Report) -> dict[str, Any]:
             for r in report.results
         ],
         "score": round(report.score, 6),
-        "counts": report.counts,
+        "counts": report.asked_counts,  # of the asked quantities, as the score
+        "line_counts": report.counts,  # of every result, lines not scored too
     }
 
 
@@ -121,10 +122,18 @@ def gradebook_csv(rows: Sequence[GradebookRow], asked: Sequence[str]) -> str:
         cells = dict(row.extra)
         writer.writerow([spreadsheet_safe(text) for text in (
             row.student_id, row.student_name, *(cells.get(key, "") for key in extra),
-            f"{row.report.score if row.report else 0:.4f}",
+            row_score(row, 4),
             *(_cell(answers[n]) if n in answers else Status.MISSING for n in asked),
             row.sheet, row.note)])
     return "\ufeff" + out.getvalue()  # the byte order mark: Excel then reads UTF-8
+
+
+def row_score(row: GradebookRow, places: int) -> str:
+    """The row's score; 0 for a student without a sheet, none for a sheet without a
+    student (it would lower the class's mean)."""
+    if not row.student_id:
+        return ""
+    return f"{row.report.score if row.report else 0:.{places}f}"
 
 
 def _cell(result: Result) -> str:
