@@ -174,6 +174,7 @@ NOT_NAMES = {
     ("quantities", "target"), ("quantities", "net"), ("quantities", "out"),
     ("quantities", "delta"),
     ("training", "d"),  # array's type code for doubles
+    ("check", "d"),  # the same, for the variants' values
     # Greek letters spelled out (η, δ, ∂): the notation, read into names by `names`
     ("notation", "eta"), ("notation", "delta"), ("notation", "d"),
 }

@@ -60,7 +60,7 @@ def test_a_name_answered_twice_is_marked_once_by_its_last_line(seed: Trace) -> N
     report = checker.mark(f"net_h1 = 0.5\nnet_h1 = {value(seed, 'net_h1')}\n"
                           f"net_h1 = {value(seed, 'net_h1')}\n")
     first, second, third = report.lines
-    assert not first.scored and "answered again on line 3: that line counts" in first.reason
+    assert not first.scored and "also answered on line 3, which counts" in first.reason
     assert not second.scored and third.scored and third.credit == 1
     assert report.score == 1 / 2  # out_h1 missing; net_h1 counted once
     # An unreadable last line does not hide a readable answer.
@@ -172,9 +172,13 @@ def test_an_update_on_a_gradient_1_percent_wrong_is_not_correct(seed: Trace) -> 
 
 def test_the_change_allows_for_the_figures_written() -> None:
     tolerance = Tolerance()
-    assert tolerance.close_change(0.1498, 0.149780716, 0.15)
-    assert not tolerance.close_change(0.149778087, 0.149780716, 0.15)
-    assert half_unit(0.1498) == pytest.approx(5e-5) and half_unit(2.0) == 0.05
+    assert tolerance.close_change(0.1498, 0.149780716, 0.15, "0.1498")
+    assert not tolerance.close_change(0.1498, 0.149780716, 0.15)  # figures not written
+    assert not tolerance.close_change(0.149778087, 0.149780716, 0.15, "0.149778087")
+    # never more than half the change: 0.15 is not an update of 0.15 by 4.4e-5
+    assert not tolerance.close_change(0.15, 0.149956, 0.15, "0.15")
+    assert half_unit("0.1498") == pytest.approx(5e-5) and half_unit("2.0") == 0.05
+    assert half_unit("0.3800") == pytest.approx(5e-5) and half_unit("") == 0.0
 
 
 # -- diagnoses that hold up ----------------------------------------------------------------
@@ -234,15 +238,17 @@ def test_a_wrong_value_never_prints_like_the_right_one(seed: Trace) -> None:
     assert shown_apart((0.5932699921, 0.593269992), 9) == 10
 
 
-@pytest.mark.parametrize(("given", "value", "expected"), [
-    (0.15, 0.149780716, True), (0.149, 0.149780716, True), (0.1498, 0.149780716, True),
-    (0.14978, 0.149780716, True), (0.1497, 0.149780716, True),  # cut
-    (0.1, 0.149780716, False),  # one figure says too little
-    (0.149780716, 0.149780716, False), (0.0, 0.0001, False), (-0.02, -0.019049119, False),
-    (-0.019, -0.019049119, True), (123.5, 123.456, True), (1e-05, 1.23e-05, False),
+@pytest.mark.parametrize(("written", "value", "expected"), [
+    ("0.15", 0.149780716, True), ("0.149", 0.149780716, True), ("0.1498", 0.149780716, True),
+    ("0.14978", 0.149780716, True), ("0.1497", 0.149780716, True),  # cut
+    ("0.1", 0.149780716, False),  # one figure says too little
+    ("0.149780716", 0.149780716, False), ("0", 0.0001, False), ("-0.02", -0.019049119, False),
+    ("-0.019", -0.019049119, True), ("123.5", 123.456, True), ("1e-05", 1.23e-05, False),
+    ("0.30", 0.2984, True),  # 2 figures written: the zero counts
+    ("0.3800", 0.3775, False), ("1", 0.96, False), ("", 0.5, False),
 ])
-def test_is_rounding(given: float, value: float, expected: bool) -> None:
-    assert is_rounding(given, value) == expected
+def test_is_rounding(written: str, value: float, expected: bool) -> None:
+    assert is_rounding(written, value) == expected
 
 
 # -- a class folder ------------------------------------------------------------------------
@@ -439,3 +445,60 @@ def test_a_rule_that_would_change_a_value_the_student_got_right_is_not_given(
     # without δ_o2 on the sheet the sign error is the explanation
     alone = checker.mark(f"dE_total/dout_h1 = {flipped:.9f}\n")
     assert alone.lines[0].diagnosis == "sign-error"
+
+
+def test_written_zeros_count(seed: Trace) -> None:
+    """0.3800 says four decimals: not a rounding of 0.3775; 0.30 is E_total to two."""
+    trace = tracer.trace(spec_with("decimals = 4\nrounding = 0.5", ask=["net_h1", "E_total"]))
+    report = Checker(trace).mark("net_h1 = 0.3800\nE_total = 0.30\n")
+    assert [(r.diagnosis, r.written) for r in report.lines] == [
+        (None, "0.3800"), ("rounding", "0.30")]
+    assert "0.3800" in report_text(report, 9)  # shown as written
+
+
+def test_a_wrong_formula_alone_stays_wrong_when_numbers_are_required() -> None:
+    trace = tracer.trace(spec_with("require_numbers = true", ask=["net_h1"]))
+    (line,) = Checker(trace).mark("net_h1 = w1*i1 + w2*i2\n").lines
+    assert (line.status, line.formula) == ("wrong", "not-equivalent")
+
+
+def test_the_last_online_update_is_judged_by_the_last_change() -> None:
+    """w5_new is w5_new@2 under its last name: its change is the second example's."""
+    trace = tracer.trace(tracer.load_spec(ROOT / "tests" / "data" / "online.toml"))
+    checker = Checker(trace, asked=["w5_new"])
+    assert checker.mark(f"w5_new = {trace['w5_new']:.6f}\n").passed
+    assert checker.mark(f"w5_new@2 = {trace['w5_new@2']:.6f}\n").lines[0].status == "correct"
+
+
+def test_feedback_files_and_headers_stay_apart(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("ex.toml").write_text('ask = ["net_h1"]\n' + tracer.example_text("seed"),
+                               encoding="utf-8")
+    Path("inbox").mkdir()
+    Path("inbox/anna.txt").write_text("net_h1 = 0.3775\n", encoding="utf-8")
+    Path("inbox/anna.answers.txt").write_text("net_h1 = 0.5\n", encoding="utf-8")
+    Path("inbox/bad.txt").write_bytes(b"\xff\n")
+    assert main(["check", "ex.toml", "inbox"]) == 1
+    assert len(list(Path("inbox/feedback").iterdir())) == 3  # two annas, and bad
+    bad = Path("inbox/feedback/bad.md").read_text(encoding="utf-8")
+    assert "net\\_h1 is missing" in bad and "could not be read" in bad
+
+
+def test_a_roster_column_cannot_run_in_a_spreadsheet_or_take_a_column() -> None:
+    from tracer.report import GradebookRow, gradebook_csv
+
+    rows = [GradebookRow("s1", "Ann", (("=HYPERLINK(1)", "x"), ("score", "7")), "a.txt", None)]
+    header = next(csv.reader(gradebook_csv(rows, ["net_h1"]).lstrip("\ufeff").splitlines()))
+    assert header == ["student_id", "student_name", "'=HYPERLINK(1)", "roster score", "score",
+                      "net_h1", "sheet", "note"]
+
+
+def test_a_variant_line_naming_another_class_is_not_matched_by_the_file_name(
+        tmp_path: Path) -> None:
+    from tracer.marking import variant_of
+
+    variants = {"s01": None, "s02": None}
+    assert variant_of(tmp_path / "s01.txt", "# Variant v7\nnet_h1 = 1\n", variants) is None
+    assert variant_of(tmp_path / "s01.txt", "net_h1 = 1\n", variants) == "s01"
+    assert variant_of(tmp_path / "x.txt", "# Variant s02, student: s02\n", variants) == "s02"

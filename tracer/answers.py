@@ -56,6 +56,14 @@ class Line:
         return numbers[-1] if numbers else None
 
     @property
+    def written_number(self) -> str:
+        """The line's value as written (0.3800, its zeros kept), when it is a plain number
+        (not the value of arithmetic, whose figures are not written)."""
+        texts = [notation.normalize(part.text) for part in self.parts
+                 if part.number is not None]
+        return texts[-1].strip() if texts and parse_number(texts[-1]) is not None else ""
+
+    @property
     def formulas(self) -> tuple[Formula, ...]:
         return tuple(part.formula for part in self.parts if part.formula is not None)
 

@@ -2,13 +2,17 @@
 
 A `Checker` is built once per trace (per variant of an exercise) and marks any number of
 sheets. Each line is:
-- `correct`: within atol + rtol·|expected| of the trace's value;
+- `correct`: within the tolerance (the exercise's `[grading]`, or atol + rtol·|expected|) of
+  the trace's value; an update within it by its change (see `Tolerance.close_change`);
 - `carried`: wrong, but equal to what the quantity's own formula gives from the student's own
   earlier values (skipped steps recomputed from those, transitively; true values where the
   student gave nothing upstream);
 - `wrong`: otherwise, with the first misconception of the catalogue whose re-derivation gives
-  the student's value (directly or carried);
+  the student's value (directly or carried) and agrees with the sheet, else a rounding;
+- `incomplete`: a formula alone, right, where the exercise requires numbers;
 - `invalid`: the line cannot be read (the reason is given; other lines are still marked).
+Then each quantity the exercise asks for and the sheet does not answer is `missing`; the
+score is the credit of the asked quantities' answers (see `Checker._scored`).
 A formula part is `equivalent` or `not-equivalent` to the trace's formula, judged by
 evaluating both over the network's parameters at several points.
 
@@ -33,7 +37,7 @@ import dataclasses
 import math
 import random
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
@@ -49,7 +53,6 @@ from .grading import Grading
 from .graph import Graph
 from .memo import Lru, per_trace
 from .misconceptions import CATALOGUE, Variant
-from .network import build_trace
 from .numbers import half_unit, is_rounding
 from .quantities import Role
 from .reading import read_text
@@ -116,12 +119,14 @@ class Tolerance:
         """Agreement to N significant figures: a relative error below 5·10^-N."""
         return cls(rtol=5 * 10.0 ** -figures, atol=1e-12)
 
-    def close_change(self, given: float, expected: float, before: float) -> bool:
+    def close_change(self, given: float, expected: float, before: float,
+                     written: str = "") -> bool:
         """An updated value judged by its change from `before`: the change within the
-        tolerance, give or take the rounding of the figures written (no more than the
-        value's own tolerance). Judged by the value alone, a gradient 1 % wrong hides in a
-        weight's last digits."""
-        slack = min(half_unit(given), self.rtol * abs(expected))
+        tolerance, give or take the rounding of the figures `written` (no more than the
+        value's own tolerance, nor half the change). Judged by the value alone, a gradient
+        1 % wrong hides in a weight's last digits."""
+        slack = min(half_unit(written), self.rtol * abs(expected),
+                    0.5 * abs(before - expected))
         return math.isfinite(expected) and abs(given - expected) <= (
             self.atol + self.rtol * abs(before - expected) + slack)
 
@@ -154,6 +159,7 @@ class Result:
     diagnosis: str | None = None  # a misconception id
     reason: str = ""
     carried_value: float | None = None  # what the student's own earlier values give
+    written: str = ""  # the number as the sheet writes it (0.3800), if it is a plain one
     # Whether the line counts for the score: the answer to an asked quantity (its last
     # readable line), or a missing one. Restated givens, lines not asked for and answers
     # given again later do not.
@@ -211,8 +217,16 @@ class _Sheet:
     agreeing: Sequence[int]  # ... right, or carried from their own values
     found: Sequence[str]  # the diagnoses of the sheet's earlier lines, first found first
     formula: Formula | None = None  # the line's own formula, if it gives one
-    written: bool = True  # the line's number is written (not its formula's value)
+    written: str = ""  # the line's number as written; empty for a formula's value
     formula_wrong: bool = False  # the line's formula is not the trace's
+
+
+@per_trace  # shared by the checkers of a class's variants: compiled once
+def _exact(graph: Graph) -> Graph:
+    """The same graph with every value carried exactly (formulas are compared so)."""
+    if graph.spec.carry == "exact":
+        return graph
+    return dataclasses.replace(graph, spec=dataclasses.replace(graph.spec, carry="exact"))
 
 
 @per_trace  # shared by the checkers of a class's variants: compiled once
@@ -259,9 +273,13 @@ class Checker:
         recomputed = self.carried(student)
         marked = [self._mark_line(line, student, recomputed) for line in lines]
         formulas = {line.line: line.formulas[-1] for line in lines if line.formulas}
-        written = {line.line for line in lines if line.number is not None}
-        diagnosed = self._diagnosed(marked, student, recomputed, formulas, written)
+        diagnosed = self._diagnosed(marked, student, recomputed, formulas)
         return Report(tuple(self._scored(list(diagnosed))))
+
+    def unreadable(self, name: str, reason: str) -> Report:
+        """The report on a sheet that could not be read: one invalid line, every asked
+        quantity missing."""
+        return Report(tuple(self._scored([Result(0, name, Status.INVALID, reason=reason)])))
 
     # -- the score ------------------------------------------------------------------------
     def _scored(self, results: Sequence[Result]) -> Iterator[Result]:
@@ -281,7 +299,7 @@ class Checker:
                 yield replace(result, scored=result.name in asked, credit=self._credit(result))
             elif counted is not None:
                 yield replace(result, scored=False, reason=_joined(
-                    result.reason, f"answered again on line {counted.line}: that line counts"))
+                    result.reason, f"also answered on line {counted.line}, which counts"))
             else:
                 yield replace(result, scored=False)
         for name in self.asked:
@@ -361,19 +379,19 @@ class Checker:
                               reason=reason)
             given = self._formula_value(line.formulas[-1], student)
             status = Status.CORRECT if verdict == Verdict.EQUIVALENT else Status.WRONG
-            if self.grading.require_numbers:
+            if self.grading.require_numbers and status == Status.CORRECT:
                 status, reason = Status.INCOMPLETE, _joined(reason, NUMBER_REQUIRED)
         else:
-            status = self._status(position, given, student, recomputed)
+            status = self._status(position, given, student, recomputed, line.written_number)
         if status == Status.WRONG and self._is_given(position):
             reason = reason or GIVEN
         own = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, None, reason,
-                      own)
+                      own, line.written_number)
 
     def _diagnosed(self, results: Sequence[Result], student: Mapping[int, float],
-                   recomputed: Sequence[float], formulas: Mapping[int, Formula],
-                   written: Set[int]) -> Iterator[Result]:
+                   recomputed: Sequence[float], formulas: Mapping[int, Formula]
+                   ) -> Iterator[Result]:
         """The results, each wrong computed value with the misconception that explains it
         (if one does), up to MAX_DIAGNOSED lines; later wrong lines say none was sought."""
         seen: dict[Variant, list[float]] = {}
@@ -398,8 +416,7 @@ class Checker:
                 yield result
             elif left > 0:
                 left -= 1
-                line = replace(sheet, formula=formulas.get(result.line),
-                               written=result.line in written,
+                line = replace(sheet, formula=formulas.get(result.line), written=result.written,
                                formula_wrong=result.formula == Verdict.NOT_EQUIVALENT)
                 diagnosis = self._diagnose(position, given, line)
                 if diagnosis is not None and diagnosis not in found:
@@ -410,36 +427,39 @@ class Checker:
                                              "wrong lines of a sheet are")
 
     def _status(self, position: int, given: float, student: Mapping[int, float],
-                recomputed: Sequence[float]) -> Status:
+                recomputed: Sequence[float], written: str) -> Status:
         """Correct or carried within the tolerance; an update by its change (w − w_new
         against η·∂E/∂w: the weight alone would hide a wrong gradient in its digits)."""
         expected, carried = self.trace.values[position], recomputed[position]
-        if self._near(position, given, expected):
+        if self._near(position, given, expected, written):
             return Status.CORRECT
         before = self._before.get(position)
         if before is None and self.tolerance.close(given, carried):
             return Status.CARRIED
         if before is not None and self.tolerance.close_change(
-                given, carried, student.get(before, recomputed[before])):
+                given, carried, student.get(before, recomputed[before]), written):
             return Status.CARRIED
         return Status.WRONG
 
-    def _near(self, position: int, given: float, value: float) -> bool:
+    def _near(self, position: int, given: float, value: float, written: str = "") -> bool:
         """`given` within the tolerance of `value` (an update: by their changes)."""
         before = self._before.get(position)
         if before is None:
             return self.tolerance.close(given, value)
-        return self.tolerance.close_change(given, value, self.trace.values[before])
+        return self.tolerance.close_change(given, value, self.trace.values[before], written)
 
     @cached_property
     def _before(self) -> dict[int, int]:
         """Each update's position -> the position of the value it changes (the parameter,
         or in online mode the previous example's update of it)."""
-        found = {}
+        found: dict[int, int | None] = {}
         for term in self.symbolic.of_role(Role.UPDATE):
             earlier = [p for p in term.parents if self.symbolic.terms[p].ref.unit == term.ref.unit
                        and self.symbolic.terms[p].role in (Role.WEIGHT, Role.BIAS, Role.UPDATE)]
-            found[term.id] = earlier[-1] if earlier else term.of
+            if term.parents == tuple(earlier[-1:]) and earlier[-1] in found:
+                found[term.id] = found[earlier[-1]]  # w5_new, the last example's w5_new@2
+            else:
+                found[term.id] = earlier[-1] if earlier else term.of
         return {k: v for k, v in found.items() if v is not None}
 
     # -- formulas -------------------------------------------------------------------------
@@ -479,8 +499,7 @@ class Checker:
     @cached_property
     def _points(self) -> list[dict[str, float]]:
         """The trace's values (exact carry) at its own numbers and at nearby random points."""
-        spec = dataclasses.replace(self.symbolic.spec, carry="exact")
-        exact = build_trace(spec) if self.symbolic.spec.carry != "exact" else self.symbolic
+        exact = _exact(self.symbolic)
         function = compile_trace(exact)
         rng = random.Random(0)
         points = []
@@ -564,7 +583,7 @@ class Checker:
         must not change a value the student got right.
         """
         if self._may_be_rounded(position, given, sheet) and is_rounding(
-                given, self.trace.values[position]):
+                sheet.written, self.trace.values[position]):
             return "rounding"  # the right value cut short: likelier than any wrong rule
         # A variant's changed formula reaches this value only if the value depends on one
         # of the terms it changes: skip the rest. A rule already found on the sheet first.
@@ -578,7 +597,7 @@ class Checker:
                     values = sheet.carried(variant) if own else self._true_values(variant)
                     # a weight left as it was is explained only by a rule that keeps it
                     near = values[position] == given if kept else self._near(
-                        position, given, values[position])
+                        position, given, values[position], sheet.written)
                     if near and self._consistent(position, values, sheet, own):
                         return variant.misconception
         return self._rounding(position, given, sheet)
@@ -611,7 +630,8 @@ class Checker:
     def _may_be_rounded(self, position: int, given: float, sheet: _Sheet) -> bool:
         """Whether a rounding may explain the line: its number is written, its formula is
         not wrong, and an update is not its weight left as it was (w1_new = w1 = 0.67)."""
-        return sheet.written and not sheet.formula_wrong and not self._kept(position, given)
+        return bool(sheet.written) and not sheet.formula_wrong and not self._kept(
+            position, given)
 
     def _rounding(self, position: int, given: float, sheet: _Sheet) -> str | None:
         """`rounding` when the value is the right one (or the carried one) with too few
@@ -619,7 +639,7 @@ class Checker:
         a formula's value: its figures are not the student's.)"""
         if not self._may_be_rounded(position, given, sheet):
             return None
-        if is_rounding(given, sheet.recomputed[position]):
+        if is_rounding(sheet.written, sheet.recomputed[position]):
             return "rounding"
         step = self._steps[position]
         for values in self._rounded_traces:
@@ -628,7 +648,8 @@ class Checker:
                 own = step(values) if step is not None else values[position]
             except (OverflowError, ZeroDivisionError, ValueError):
                 continue
-            if self._near(position, given, own) or is_rounding(given, own):
+            if self._near(position, given, own, sheet.written) or is_rounding(
+                    sheet.written, own):
                 return "rounded-carry"
         return None
 

@@ -424,6 +424,9 @@ def _check_folder(args: argparse.Namespace, symbolic: Graph,
     from .marking import FEEDBACK, class_files, manifest_of, mark_class, mark_sheets, sheets_in
     from .report import row_score
 
+    if args.output == "-":
+        raise TracerError("a folder's gradebook is a file (with feedback files beside it): "
+                          "give its path, or leave -o out", key="-o")
     sheets = sheets_in(args.sheet)
     manifest = manifest_of(args.sheet, args.manifest)
     if manifest is None:

@@ -279,6 +279,9 @@ def asked(graph: Graph) -> tuple[str, ...]:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise SpecError(f"unknown quantity {written!r}{hint}", source=spec.source,
                             key=f"ask[{index}]")
+        if graph[name].given:
+            raise SpecError(f"{written!r} is given by the exercise: ask for what the student "
+                            "computes", source=spec.source, key=f"ask[{index}]")
         found.append(name)
     return tuple(dict.fromkeys(found))
 
@@ -424,8 +427,10 @@ def variant_files(variant: Variant, fmt: str) -> dict[str, str]:
 def fingerprint(spec: Spec) -> str:
     """What grading against a manifest depends on: the network and its values (not its
     title, questions or grading, which may change after the keys are handed out)."""
-    data = {key: value for key, value in spec_to_dict(spec).items()
-            if key not in ("title", "description", "ask", "grading")}
+    # digits only matter to values carried rounded
+    loose = ("title", "description", "ask", "grading") + (
+        ("digits",) if spec.carry == "exact" else ())
+    data = {key: value for key, value in spec_to_dict(spec).items() if key not in loose}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

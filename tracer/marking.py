@@ -6,18 +6,17 @@ from the marks. One row per student of the manifest, handed in or not.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .answers import variant_named
-from .check import Checker, Report, Result, Status, Tolerance, read_sheet
+from .check import Checker, Report, Tolerance, read_sheet
 from .errors import TracerError
 from .evaluation import evaluate
 from .files import stamped
 from .graph import Graph
-from .keys import Student, fingerprint, read_class
+from .keys import ClassList, Student, fingerprint, read_class, safe_file_ids
 from .renderer import render_feedback
 from .report import GradebookRow, feedback_sheet, gradebook_csv
 
@@ -32,6 +31,7 @@ class Marked:
 
     row: GradebookRow
     checker: Checker | None  # None for a student who handed no sheet in
+    file_id: str = ""  # names the feedback file: the variant's id, or the sheet's stem
 
 
 def sheets_in(folder: Path) -> list[Path]:
@@ -65,7 +65,7 @@ def mark_sheets(graph: Graph, sheets: Sequence[Path], tolerance: Tolerance | Non
                 f"numbers: put the manifest.json of `tracer keys` in the folder, or give "
                 "--manifest", source=str(path))
     return [Marked(GradebookRow(_stem(path), "", (), path.name, _mark(checker, path, text),
-                                _note(text)), checker)
+                                _note(text)), checker, _stem(path))
             for path, text in texts]
 
 
@@ -74,10 +74,7 @@ def mark_class(graph: Graph, sheets: Sequence[Path], manifest: Path,
     """Every sheet against its own variant; a row per variant of the manifest in its order
     (empty for a student without a sheet), a sheet that names no variant left out."""
     listed = read_class(manifest)
-    if listed.fingerprint not in (None, fingerprint(graph.spec)):
-        raise TracerError(f"was written for another version of {graph.spec.source}: its "
-                          "network or given values have changed since the keys were made",
-                          source=str(manifest))
+    _check_manifest(graph, listed, manifest)
     handed: dict[str, list[tuple[Path, str | TracerError]]] = {}
     unmatched = []
     for path in sheets:
@@ -97,6 +94,21 @@ def mark_class(graph: Graph, sheets: Sequence[Path], manifest: Path,
             for variant, (values, student) in listed.variants.items()] + unmatched
 
 
+def _check_manifest(graph: Graph, listed: ClassList, manifest: Path) -> None:
+    """The manifest was made from this spec, and draws values the spec gives."""
+    if listed.fingerprint not in (None, fingerprint(graph.spec)):
+        raise TracerError(f"was written for another version of {graph.spec.source}: its "
+                          "network or given values have changed since the keys were made",
+                          source=str(manifest))
+    givens = {term.name for term in graph.givens}
+    for index, (values, _) in enumerate(listed.variants.values(), start=1):
+        unknown = sorted(set(values) - givens)
+        if unknown:
+            raise TracerError(f"{unknown[0][:40]!r} is no given value of "
+                              f"{graph.spec.source}", source=str(manifest),
+                              key=f"variants[{index}].values")
+
+
 def _marked(graph: Graph, variant: str, values: Mapping[str, float], student: Student | None,
             sheets: Sequence[tuple[Path, str | TracerError]], tolerance: Tolerance | None,
             warn: Warn) -> Marked:
@@ -114,7 +126,8 @@ def _marked(graph: Graph, variant: str, values: Mapping[str, float], student: St
              f"{path.name} is marked")
     checker = Checker(evaluate(graph, values), tolerance)
     report = _mark(checker, path, text)
-    return Marked(GradebookRow(who.id, who.name, extra, path.name, report, note), checker)
+    return Marked(GradebookRow(who.id, who.name, extra, path.name, report, note), checker,
+                  variant)
 
 
 def _unmatched(path: Path) -> Marked:
@@ -138,7 +151,7 @@ def _text(path: Path, warn: Warn) -> str | TracerError:
 
 def _mark(checker: Checker, path: Path, text: str | TracerError) -> Report:
     if isinstance(text, TracerError):
-        return Report((Result(0, path.name, Status.INVALID, reason=text.message),))
+        return checker.unreadable(path.name, text.message)
     return checker.mark(text)
 
 
@@ -153,8 +166,8 @@ def variant_of(path: Path, text: str, variants: Mapping[str, object]) -> str | N
     name (`<id>.answers.txt` or `<id>.txt`), matched whole: ids may hold dots. A name that
     could be either of two variants (`anna.answers.txt`: `anna`, or `anna.answers`) is none."""
     line = variant_named(text)
-    if line in variants:
-        return line
+    if line is not None:  # a variant not listed: another class's, or of other keys
+        return line if line in variants else None
     stem = path.name.removesuffix(".txt")
     named = {c for c in (stem.removesuffix(".answers"), stem) if c in variants}
     return named.pop() if len(named) == 1 else None
@@ -167,15 +180,16 @@ class ClassFiles:
 
 
 def class_files(marked: Sequence[Marked]) -> ClassFiles:
-    """The gradebook and a Markdown feedback file per sheet marked (named by the student's
-    id, or the sheet's name)."""
+    """The gradebook and a Markdown feedback file per sheet marked, named by its variant's
+    id or its sheet's stem, made safe and unique (`anna.txt` and `anna.answers.txt`)."""
     asked = next(m.checker.asked for m in marked if m.checker is not None)
+    done = [m for m in marked if m.checker is not None and m.row.report is not None]
     feedback = {}
-    for entry in marked:
-        if entry.checker is not None and entry.row.report is not None:
-            name = f"{_file_name(entry.row)}.md"
-            feedback[name] = str(stamped(name, render_feedback(
-                feedback_sheet(entry.row.report, entry.checker.trace, _who(entry.row)))))
+    for entry, safe in zip(done, safe_file_ids([m.file_id for m in done]), strict=True):
+        assert entry.checker is not None and entry.row.report is not None  # see `done`
+        name = f"{safe}.md"
+        feedback[name] = str(stamped(name, render_feedback(
+            feedback_sheet(entry.row.report, entry.checker.trace, _who(entry.row)))))
     return ClassFiles(gradebook_csv([m.row for m in marked], asked), feedback)
 
 
@@ -184,9 +198,3 @@ def _who(row: GradebookRow) -> str:
     if row.student_name:
         return f"{row.student_name} ({row.student_id})"
     return row.student_id or row.sheet
-
-
-def _file_name(row: GradebookRow) -> str:
-    """The student's id as a file name (the sheet's own name when the id could not be one)."""
-    ok = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}", row.student_id)
-    return row.student_id if ok else _stem(Path(row.sheet))

@@ -53,8 +53,8 @@ def _without_braces(text: str) -> str:
     """LaTeX braces that group a subscript, an atom or an exponent, innermost first
     (`e^{-net_{h1}}`); other braces are left for the parser to refuse. Each round removes
     a pair, so this ends."""
-    if "{" not in text:
-        return text
+    if "{" not in text or _depth(text) > MAX_BRACES:
+        return text  # deeper: left for the parser to refuse, each round would cost a pass
     while True:
         done = _ATOM_IN_BRACES.sub(r"\1", text)
         done = _PLUS_IN_BRACES.sub("^+", done)
@@ -62,6 +62,17 @@ def _without_braces(text: str) -> str:
         if done == text:
             return text
         text = done
+
+
+MAX_BRACES = 8  # nested braces read: net_{h1} in e^{-net_{h1}} is two
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def foreign(text: str) -> str:

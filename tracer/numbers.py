@@ -37,21 +37,32 @@ def shows_as_zero(value: float, digits: int) -> bool:
     return abs(value) < 0.5 * 10.0 ** -digits
 
 
-def is_rounding(given: float, value: float, least: int = 2) -> bool:
-    """Whether `given`, as written, is `value` rounded (half away from zero) or cut to the
-    decimals it shows, keeping at least `least` significant figures: what a student writes
-    who kept too few figures. (Two quantizations: a sheet has hundreds of wrong lines.)"""
-    if not (math.isfinite(given) and math.isfinite(value)) or given == value or given == 0:
+def is_rounding(written: str, value: float, least: int = 2) -> bool:
+    """Whether a number as `written` (its trailing zeros count) is `value` rounded (half
+    away from zero) or cut to the decimals it shows, keeping at least `least` significant
+    figures: what a student writes who kept too few figures. (Two quantizations: a sheet
+    has hundreds of wrong lines.)"""
+    digits = _decimal(written)
+    if digits is None or not math.isfinite(value) or digits.is_zero():
         return False
-    written = Decimal(repr(given))
-    exponent = written.as_tuple().exponent
-    if not isinstance(exponent, int) or written.adjusted() - exponent + 1 < least:
+    exponent = digits.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked by _decimal
+    if digits.adjusted() - exponent + 1 < least or float(digits) == value:
         return False
     exact = Decimal(repr(value))
     context = Context(prec=max(exact.adjusted(), 0) + abs(exponent) + 20)
     quantum = Decimal(1).scaleb(exponent)
-    return any(exact.quantize(quantum, rounding=mode, context=context) == written
+    return any(exact.quantize(quantum, rounding=mode, context=context) == digits
                for mode in (ROUND_HALF_UP, ROUND_DOWN))
+
+
+def _decimal(written: str) -> Decimal | None:
+    """A plain decimal number as written (0.3800 keeps its zeros), else None."""
+    try:
+        digits = Decimal(written.strip())
+    except ArithmeticError:
+        return None
+    return digits if digits.is_finite() and abs(digits.adjusted()) < 400 else None
 
 
 def shown_apart(values: Sequence[float], digits: int) -> int:
@@ -63,8 +74,12 @@ def shown_apart(values: Sequence[float], digits: int) -> int:
     return 17
 
 
-def half_unit(value: float) -> float:
-    """Half a unit in the last decimal place of `value` as written (its shortest repr): how
-    far a correctly rounded value can be from the exact one."""
-    exponent = Decimal(repr(value)).as_tuple().exponent
-    return 0.5 * 10.0 ** exponent if isinstance(exponent, int) else math.inf
+def half_unit(written: str) -> float:
+    """Half a unit in the last decimal place of a number as written (0.1498: 0.00005): how
+    far a correctly rounded value can be from the exact one. 0 for no number written."""
+    digits = _decimal(written)
+    if digits is None:
+        return 0.0
+    exponent = digits.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return 0.5 * 10.0 ** exponent

@@ -17,6 +17,8 @@ from .evaluation import Trace
 from .numbers import format_value, shown_apart
 from .sheets import FeedbackLine, FeedbackSheet
 
+MAX_WORKED = 100  # quantities a feedback file works out
+
 
 def report_json(report: Report) -> dict[str, Any]:
     return {
@@ -42,7 +44,7 @@ def _values(result: Result, digits: int) -> tuple[str, str]:
     given, expected = result.given, result.expected
     if result.status == Status.WRONG and given is not None and expected is not None:
         digits = shown_apart((given, expected), digits)
-    return _number(given, digits), _number(expected, digits)
+    return result.written or _number(given, digits), _number(expected, digits)
 
 
 def _line(result: Result) -> str:
@@ -83,7 +85,9 @@ def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackS
     """The Markdown feedback on one sheet: every line, and the right step where it is not
     correct."""
     digits = trace.symbolic.spec.digits
-    wrong = [r.name for r in report.results if r.status != Status.CORRECT]
+    # the worked steps of the first MAX_WORKED: an empty sheet of a wide network would
+    # otherwise get thousands
+    wrong = [r.name for r in report.results if r.status != Status.CORRECT][:MAX_WORKED]
     steps = derivation_steps(trace, wrong, "md")
     lines = tuple(
         FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
@@ -114,9 +118,12 @@ def gradebook_csv(rows: Sequence[GradebookRow], asked: Sequence[str]) -> str:
     """One row per student: id, name, the roster's other columns, the score (0 to 1), the
     status of each asked quantity, and the sheet marked. Every cell is spreadsheet-safe."""
     extra = list(dict.fromkeys(key for row in rows for key, _ in row.extra))
+    fixed = {"student_id", "student_name", "score", *asked, "sheet", "note"}
+    shown = [f"roster {key}" if key in fixed else key for key in extra]  # no column twice
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student_id", "student_name", *extra, "score", *asked, "sheet", "note"])
+    writer.writerow([spreadsheet_safe(cell) for cell in (
+        "student_id", "student_name", *shown, "score", *asked, "sheet", "note")])
     for row in rows:
         answers = row.report.answers() if row.report else {}
         cells = dict(row.extra)
