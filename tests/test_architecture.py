@@ -26,9 +26,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("graph", "network"),  # the graph, and the network that builds one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
-    ("document", "diagram", "sheets", "report"),  # view models
-    ("files", "pdf", "sandbox", "renderer"),  # rendering and files
-    ("handouts", "marking", "showcase"),  # what a command writes, put together
+    ("document", "diagram", "sheets", "report", "lms"),  # view models
+    ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
+    ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),
     ("__init__", "__main__"),
 )
@@ -177,6 +177,8 @@ NOT_NAMES = {
     ("check", "d"),  # the same, for the variants' values
     # Greek letters spelled out (η, δ, ∂): the notation, read into names by `names`
     ("notation", "eta"), ("notation", "delta"), ("notation", "d"),
+    ("gradescope", "w"), ("qti", "w"),  # zipfile's mode
+    ("moodle", "@@PLUGINFILE@@"),  # Moodle's marker for a question's own file
 }
 
 

@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("-f", "--format", choices=KEY_FORMATS, default="md")
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
+    keys.add_argument("--lms", default="", metavar="LIST",
+                      help="also files for learning platforms: moodle, qti, gift, gradescope "
+                           "(comma-separated)")
     keys.add_argument("--templates", type=Path, action="append", default=[],
                       help="a folder searched before the built-in templates")
 
@@ -370,9 +373,11 @@ def _keys(args: argparse.Namespace) -> int:
     else:
         width = len(str(args.variants))
         entries = [(f"v{k:0{width}d}", None) for k in range(1, args.variants + 1)]
+    platforms = _platforms(args.lms)
     variants = make_variants(symbolic, args.seed, entries)
     env = environment(args.templates)
-    files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env)
+    files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env,
+                      platforms)
     inputs = _guard(args, args.spec, args.roster).inputs
     done = replace_folder(args.output, files, inputs)
     print(f"wrote {len(variants)} variants ({len(files)} files) to "
@@ -380,6 +385,18 @@ def _keys(args: argparse.Namespace) -> int:
           + (" (the earlier keys there are replaced)" if done == "replaced" else ""),
           file=sys.stderr)
     return 0
+
+
+def _platforms(text: str) -> tuple[str, ...]:
+    """`moodle,gift` as platform names, each once, in the order given."""
+    from .lms import FORMATS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in FORMATS:
+            raise TracerError(f"unknown platform {name[:40]!r} (one of: {', '.join(FORMATS)})",
+                              key="--lms")
+    return tuple(dict.fromkeys(names))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -409,6 +426,11 @@ def _report(report: Report, trace: Trace, fmt: str) -> str:
 
     if fmt == "json":
         return json.dumps({"generator": "tracer", **report_json(report)}, indent=2) + "\n"
+    if fmt == "gradescope":  # results.json, read by Gradescope: no key of ours in it
+        from .report import gradescope_json
+
+        return json.dumps(gradescope_json(report, trace.symbolic.spec.digits), indent=2,
+                          ensure_ascii=False) + "\n"
     if fmt == "md":
         from .renderer import render_feedback
 

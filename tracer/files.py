@@ -76,8 +76,13 @@ def _same(path: Path, other: Path) -> bool:
 def stamped(name: str, text: str | bytes) -> str | bytes:
     """`text` with tracer's mark as a first-line comment, where its format has comments: the
     format is `name`'s extension, so it is the producer, which knows what it made, that
-    marks (a JSON report written as `report.md` gets no Markdown comment)."""
-    comment = _COMMENTS.get(Path(name).suffix)
+    marks (a JSON report written as `report.md` gets no Markdown comment). XML has it after
+    its declaration, GIFT as `//`; a zip carries it as its comment (its producer sets it)."""
+    if isinstance(text, str) and name.endswith(".xml") and text.startswith("<?xml"):
+        declaration, _, rest = text.partition("\n")
+        mark = f"<!-- {MARK} -->"
+        return text if rest.startswith(mark) else f"{declaration}\n{mark}\n{rest}"
+    comment = "// {}\n" if name.endswith(".gift.txt") else _COMMENTS.get(Path(name).suffix)
     if comment is None or not isinstance(text, str):
         return text
     first = comment.format(MARK)
@@ -248,6 +253,7 @@ def _listed_files(manifest: Path) -> set[str] | None:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         names = {str(name) for entry in data["variants"] for name in entry["files"].values()}
+        names |= {str(name) for name in data.get("exports", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return names | {"manifest.json", "manifest.csv"} | {

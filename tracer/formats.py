@@ -4,4 +4,4 @@ from __future__ import annotations
 
 DOCUMENT_FORMATS = ("md", "tex", "json", "pdf")  # tracer render
 KEY_FORMATS = ("md", "tex", "pdf")  # tracer keys
-CHECK_FORMATS = ("text", "md", "json")  # tracer check
+CHECK_FORMATS = ("text", "md", "json", "gradescope")  # tracer check

@@ -6,11 +6,13 @@ sheet; then the booklet and the manifest. The manifest names the files as they a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .document import ESCAPES
 from .files import stamped
+from .gift import gift_text
+from .gradescope import autograder_zip
 from .graph import Graph
 from .keys import (
     Manifest,
@@ -21,7 +23,10 @@ from .keys import (
     variant_files,
     variant_toml,
 )
+from .lms import make_pool
+from .moodle import moodle_xml
 from .pdf import compile_pdf
+from .qti import qti_zip
 from .renderer import (
     Environment,
     document,
@@ -35,9 +40,10 @@ from .sheets import question_sheet
 
 
 def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
-              booklet: bool = False, env: Environment | None = None
-              ) -> dict[str, str | bytes]:
-    """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf)."""
+              booklet: bool = False, env: Environment | None = None,
+              lms: Sequence[str] = ()) -> dict[str, str | bytes]:
+    """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf),
+    and the files of the learning platforms in `lms` (see `tracer.lms`)."""
     spec = graph.spec
     source = "tex" if fmt == "pdf" else fmt  # a PDF is compiled from the LaTeX
     wanted = asked(graph)
@@ -61,10 +67,26 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.
     manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed,
-                        fingerprint(spec))
+                        fingerprint(spec), tuple(EXPORTS[name] for name in lms))
+    files.update(_exports(graph, variants, lms, manifest))
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
     return {name: stamped(name, text) for name, text in files.items()}  # tracer's mark
+
+
+EXPORTS = {"moodle": "moodle.xml", "qti": "qti.zip", "gift": "questions.gift.txt",
+           "gradescope": "gradescope-autograder.zip"}  # platform -> its file
+
+
+def _exports(graph: Graph, variants: Sequence[Variant], lms: Sequence[str],
+             manifest: Manifest) -> dict[str, str | bytes]:
+    """The question pool in each platform's format, and Gradescope's autograder."""
+    pool = make_pool(graph, variants)
+    writers: dict[str, Callable[[], str | bytes]] = {
+        "moodle": lambda: moodle_xml(pool), "qti": lambda: qti_zip(pool),
+        "gift": lambda: gift_text(pool),
+        "gradescope": lambda: autograder_zip(graph.spec, variants, manifest)}
+    return {EXPORTS[name]: writers[name]() for name in lms}
 
 
 def _who(variant: Variant) -> str:

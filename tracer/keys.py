@@ -387,6 +387,7 @@ class Manifest:
     variants: tuple[Variant, ...]
     files: Mapping[str, Mapping[str, str]]  # variant -> role (question, key, …) -> file
     fingerprint: str = ""  # of the spec the values were drawn for (see `fingerprint`)
+    exports: tuple[str, ...] = ()  # the files for learning platforms, beside the keys
 
     def json(self) -> str:
         entries = [{
@@ -397,9 +398,12 @@ class Manifest:
             "values": dict(v.values),
             "files": dict(self.files[v.file_id]),
         } for v in self.variants]
-        data = {"generator": "tracer", "exercise": self.exercise, "spec": self.spec,
-                "fingerprint": self.fingerprint, "seed": self.seed, "format": self.format,
-                "variants": entries}
+        data: dict[str, object] = {
+            "generator": "tracer", "exercise": self.exercise, "spec": self.spec,
+            "fingerprint": self.fingerprint, "seed": self.seed, "format": self.format,
+            "variants": entries}
+        if self.exports:
+            data["exports"] = list(self.exports)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def csv(self) -> str:

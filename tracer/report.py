@@ -34,6 +34,30 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
+def gradescope_json(report: Report, digits: int) -> dict[str, Any]:
+    """Gradescope's results.json: a point an asked quantity (its credit), one test each with
+    its mark as the student should read it; the right values are not shown (a student may
+    submit again)."""
+    tests = [{"name": r.name, "score": r.credit, "max_score": 1.0,
+              "status": "passed" if r.credit == 1 else "failed",
+              "output": _gradescope_output(r, digits)}
+             for r in report.results if r.scored]
+    score = sum(r.credit for r in report.results if r.scored)
+    return {"score": round(score, 6), "tests": tests, "output": _summary(report),
+            "extra_data": {"generator": "tracer"}}
+
+
+def _gradescope_output(result: Result, digits: int) -> str:
+    given = f"you wrote {result.written or _number(result.given, digits)}: " if (
+        result.given is not None) else ""
+    words = [f"{given}{result.status}"]
+    if result.diagnosis:
+        words.append(f"likely misconception: {result.diagnosis} ({DIAGNOSES[result.diagnosis]})")
+    if result.reason:
+        words.append(result.reason)
+    return "; ".join(words)
+
+
 def _number(value: float | None, digits: int) -> str:
     return "" if value is None else format_value(value, digits)
 
