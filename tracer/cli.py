@@ -90,8 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
     keys.add_argument("--lms", default="", metavar="LIST",
-                      help="also files for learning platforms: moodle, qti, gift, gradescope "
-                           "(comma-separated)")
+                      help="also files for learning platforms: moodle, qti, qti-quizzes, "
+                           "gift, gradescope (comma-separated)")
     keys.add_argument("--templates", type=Path, action="append", default=[],
                       help="a folder searched before the built-in templates")
 

@@ -74,7 +74,8 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     return {name: stamped(name, text) for name, text in files.items()}  # tracer's mark
 
 
-EXPORTS = {"moodle": "moodle.xml", "qti": "qti.zip", "gift": "questions.gift.txt",
+EXPORTS = {"moodle": "moodle.xml", "qti": "qti.zip", "qti-quizzes": "qti-quizzes.zip",
+           "gift": "questions.gift.txt",
            "gradescope": "gradescope-autograder.zip"}  # platform -> its file
 
 
@@ -84,6 +85,7 @@ def _exports(graph: Graph, variants: Sequence[Variant], lms: Sequence[str],
     pool = make_pool(graph, variants)
     writers: dict[str, Callable[[], str | bytes]] = {
         "moodle": lambda: moodle_xml(pool), "qti": lambda: qti_zip(pool),
+        "qti-quizzes": lambda: qti_zip(pool, quiz_per_variant=True),
         "gift": lambda: gift_text(pool),
         "gradescope": lambda: autograder_zip(graph.spec, variants, manifest)}
     return {EXPORTS[name]: writers[name]() for name in lms}

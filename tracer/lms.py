@@ -21,7 +21,7 @@ from .graph import Graph
 from .keys import Variant, asked
 from .numbers import format_value
 
-FORMATS = ("moodle", "qti", "gift", "gradescope")
+FORMATS = ("moodle", "qti", "qti-quizzes", "gift", "gradescope")
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ def variant_of(text, submission):
     """The sheet's `# Variant` line, else the submitter's e-mail in the roster."""
     for line in text.splitlines()[:20]:
         words = line.lstrip("#").replace(",", " ").split()
-        if line.startswith("#") and len(words) > 1 and words[0] == "Variant":
-            if (HERE / "variants" / (words[1] + ".toml")).is_file():
-                return words[1]
+        if (line.startswith("#") and len(words) > 1 and words[0] == "Variant"
+                and (HERE / "variants" / (words[1] + ".toml")).is_file()):
+            return words[1]
     try:
         meta = json.loads((submission.parent / "submission_metadata.json").read_text("utf-8"))
         emails = {user.get("email", "").lower() for user in meta.get("users", [])}
