@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def made() -> tuple[tracer.Spec, list[tracer.keys.Variant], bytes]:
 
 
 def layout(tmp: Path, archive: bytes, sheet: str | None,
-           metadata: dict[str, object] | None = None) -> Path:
+           metadata: Mapping[str, object] | None = None) -> Path:
     """/autograder as Gradescope sets it up; returns its folder."""
     root = tmp / "autograder"
     with zipfile.ZipFile(io.BytesIO(archive)) as unpacked:
