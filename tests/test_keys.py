@@ -447,3 +447,29 @@ def test_pdf_keys(workdir: Path) -> None:
     assert manifest["format"] == "pdf"
     assert manifest["variants"][0]["files"]["key"] == "v1.key.pdf"
     assert (manifest["exercise"], manifest["spec"]) == ("Why .tex files matter", "hw.tex.toml")
+
+
+def test_300_variants_draw_no_zero_unless_a_rule_allows_it() -> None:
+    """The inputs of the example are drawn from [0, 1] at 2 decimals: about 1 in 200 draws
+    rounds to 0 (and a range around 0 gives −0.0), which made a term vanish."""
+    text = (Path(__file__).parent.parent / "examples" / "homework.toml").read_text(
+        encoding="utf-8").replace("inputs  = { low = 0.0, high = 1.0, decimals = 2 }",
+                                  "inputs  = { low = -0.3, high = 0.3, decimals = 2 }")
+    graph = tracer.network.build_trace(tracer.parse_spec(text))
+    variants = make_variants(graph, 3, [(f"v{k}", None) for k in range(300)])
+    drawn = [value for variant in variants for value in variant.values.values()]
+    assert len(drawn) == 300 * 12 and 0.0 not in drawn
+    assert not any(math.copysign(1, value) < 0 and value == 0 for value in drawn)
+    allowed = tracer.network.build_trace(tracer.parse_spec(text.replace(
+        "decimals = 2 }\n\"targets", "decimals = 2, allow_zero = true }\n\"targets", 1)))
+    zeros = [v for variant in make_variants(allowed, 3, [(f"v{k}", None) for k in range(300)])
+             for v in variant.values.values() if v == 0]
+    assert zeros and all(math.copysign(1, v) > 0 for v in zeros)  # 0.0, never −0.0
+
+
+def test_a_range_that_draws_only_zero_is_refused() -> None:
+    text = (Path(__file__).parent.parent / "examples" / "homework.toml").read_text(
+        encoding="utf-8").replace("inputs  = { low = 0.0, high = 1.0, decimals = 2 }",
+                                  "inputs  = { low = 0.0, high = 0.004, decimals = 2 }")
+    with pytest.raises(SpecError, match="randomize.inputs: draws only 0 at 2 decimals"):
+        tracer.parse_spec(text)

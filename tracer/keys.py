@@ -209,7 +209,10 @@ def make_variants(graph: Graph, seed: int,
         variant_rng_seed = variant_seed(seed, key)
         rng = random.Random(variant_rng_seed)
         for _ in range(MAX_ATTEMPTS):
-            values = draw(spec.randomize, keys, rng)
+            try:
+                values = draw(spec.randomize, keys, rng)
+            except ValueError as exc:  # a rule that draws nothing but 0
+                raise SpecError(str(exc), source=spec.source) from None
             signature = tuple(values.values())
             trace = _evaluated(graph, values)
             if trace is not None and signature not in seen and not degenerate(trace):

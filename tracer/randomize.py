@@ -26,6 +26,7 @@ Number = Callable[[object, str], float]  # (raw value, key path): a checked numb
 
 GROUPS = ("weights", "biases", "inputs", "targets", "learning_rate")
 MAX_DECIMALS = 9
+MAX_REDRAWS = 1000  # draws of one value that rounds to 0, before giving up
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,19 @@ class Rule:
     high: float = 0.0
     decimals: int = 2
     choices: tuple[float, ...] = ()
+    allow_zero: bool = False  # a drawn 0 is redrawn unless allowed (a listed choice is)
 
     def draw(self, rng: random.Random) -> float:
+        """A value; never −0.0, and 0 only from a choice or where allowed (a given value of
+        0 makes a term of the derivation vanish: w·0, and a gradient of 0)."""
         if self.choices:
-            return self.choices[rng.randrange(len(self.choices))]
-        return round(rng.uniform(self.low, self.high), self.decimals)
+            return self.choices[rng.randrange(len(self.choices))] + 0.0
+        for _ in range(MAX_REDRAWS):
+            value = round(rng.uniform(self.low, self.high), self.decimals) + 0.0
+            if value != 0 or self.allow_zero:
+                return value
+        raise ValueError(f"randomize.{self.key}: no value other than 0 in {MAX_REDRAWS} "
+                         "draws (widen the range, or allow_zero = true)")
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -68,11 +77,15 @@ def parse_rules(table: object, fail: Fail, number: Number) -> tuple[Rule, ...]:
 def _rule(key: str, raw: object, path: str, fail: Fail, number: Number) -> Rule:
     if not isinstance(raw, dict):
         fail(path, "must be a table: { low = …, high = …, decimals = … } or { choices = […] }")
-    unknown = [k for k in raw if k not in ("low", "high", "decimals", "choices")]
+    unknown = [k for k in raw if k not in ("low", "high", "decimals", "choices", "allow_zero")]
     if unknown:
-        fail(f"{path}.{unknown[0]}", "unknown key (one of: low, high, decimals, choices)")
+        fail(f"{path}.{unknown[0]}", "unknown key (one of: low, high, decimals, choices, "
+                                     "allow_zero)")
+    allow_zero = raw.get("allow_zero", False)
+    if type(allow_zero) is not bool:
+        fail(f"{path}.allow_zero", "must be true or false")
     if "choices" in raw:
-        if set(raw) != {"choices"}:
+        if set(raw) - {"allow_zero"} != {"choices"}:
             fail(path, "give either choices or low/high, not both")
         if not isinstance(raw["choices"], list) or not raw["choices"]:
             fail(f"{path}.choices", "must be a non-empty list of numbers")
@@ -92,7 +105,10 @@ def _rule(key: str, raw: object, path: str, fail: Fail, number: Number) -> Rule:
         # a learning rate of 0, which no spec accepts.
         fail(path, f"draws round to 0 at {decimals} decimals; the learning rate must be "
                    "greater than 0 (raise low or decimals)")
-    return Rule(key, low, high, decimals)
+    if not allow_zero and round(low, decimals) == 0 and round(high, decimals) == 0:
+        fail(path, f"draws only 0 at {decimals} decimals (widen the range, raise decimals, "
+                   "or allow_zero = true)")
+    return Rule(key, low, high, decimals, allow_zero=allow_zero)
 
 
 def targets_of(rule: Rule, givens: Mapping[str, str]) -> list[str]:
