@@ -13,7 +13,8 @@ from tracer.mathfmt import broken_sum
 # After escaping, a backslash may only start one of these.
 LATEX_ESCAPES = re.compile(
     r"\\(textbackslash\{\}|textasciicircum\{\}|textasciitilde\{\}|textless\{\}|"
-    r"textgreater\{\}|textbar\{\}|texttt\{\[U\+[0-9A-F]{4,6}\]\}|[{}$&#_%])"
+    r"textgreater\{\}|textbar\{\}|textquotesingle\{\}|textasciigrave\{\}|kern0pt\{\}|"
+    r"[{}$&#_%])"
 )
 
 

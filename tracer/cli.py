@@ -377,7 +377,7 @@ def _keys(args: argparse.Namespace) -> int:
     variants = make_variants(symbolic, args.seed, entries)
     env = environment(args.templates)
     files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env,
-                      platforms)
+                      platforms, lambda line: _warn(f"warning: {line}"))
     inputs = _guard(args, args.spec, args.roster).inputs
     done = replace_folder(args.output, files, inputs)
     print(f"wrote {len(variants)} variants ({len(files)} files) to "

@@ -123,9 +123,14 @@ def svg(shape: Layout, scale: float = 60.0) -> str:
         colour, stroke = ("#c0392b", 2.5) if edge.highlighted else ("#7f8c8d", 1.0)
         out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                    f'stroke="{colour}" stroke-width="{stroke}"/>')
+    for edge in shape.edges:  # over every line, each on a white halo: never struck through
         if edge.label:
-            lx, ly = x1 + (x2 - x1) * 0.3, y1 + (y2 - y1) * 0.3 - 3
-            out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" fill="{colour}" text-anchor="middle">'
+            (x1, y1), (x2, y2) = where[edge.source], where[edge.target]
+            at, rising = _label_place(y1, y2)
+            lx, ly = x1 + (x2 - x1) * at, y1 + (y2 - y1) * at + (12 if rising else -3)
+            colour = "#c0392b" if edge.highlighted else "#7f8c8d"
+            out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" fill="{colour}" text-anchor="middle" '
+                       'stroke="white" stroke-width="3" paint-order="stroke">'
                        f"{xml_escape(edge.label)}</text>")
     for node in shape.nodes:
         x, y = where[node.name]
@@ -153,11 +158,27 @@ def tikz(shape: Layout) -> str:
                        rf"{{{latex_text(node.note)}}};")
     for edge in shape.edges:
         style = "red, very thick" if edge.highlighted else "black!50"
-        label = (rf" node[pos=0.3, sloped, above, inner sep=1pt] {{{latex_text(edge.label)}}}"
-                 if edge.label else "")
-        out.append(rf"\draw[{style}] ({_id(edge.source)}) --{label} ({_id(edge.target)});")
+        out.append(rf"\draw[{style}] ({_id(edge.source)}) -- ({_id(edge.target)});")
+    height = {node.name: node.y for node in shape.nodes}
+    for edge in shape.edges:  # over every line, on white: never struck through by another
+        if edge.label:
+            at, rising = _label_place(height[edge.source], height[edge.target])
+            colour = "red" if edge.highlighted else "black!50"
+            out.append(rf"\path ({_id(edge.source)}) -- node[pos={at}, sloped, "
+                       rf"{'below' if rising else 'above'}, inner sep=1pt, fill=white, "
+                       rf"text={colour}] {{{latex_text(edge.label)}}} ({_id(edge.target)});")
     out.append(r"\end{tikzpicture}")
     return "\n".join(out)
+
+
+def _label_place(source_y: float, target_y: float) -> tuple[float, bool]:
+    """Where along an edge its label goes (0 at the source), and whether the edge rises
+    (y grows downwards). A falling or level edge is labelled above it near its source, a
+    rising one below it past its middle: two edges that cross (w2 and w3 of the post) then
+    have their labels on either side of the crossing, not both at it, and clear of the
+    target's bias."""
+    rising = target_y < source_y
+    return (0.55 if rising else 0.3), rising
 
 
 def xml_escape(text: str) -> str:

@@ -24,6 +24,10 @@ _LATEX = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    # typography TeX would apply: O'Neil must not become O’Neil, nor -- an en dash
+    "'": r"\textquotesingle{}",
+    "`": r"\textasciigrave{}",
+    "-": r"-\kern0pt{}",
 }
 
 # Characters with a meaning in CommonMark or in GitHub's math and HTML handling.
@@ -35,17 +39,14 @@ _LATEX_UNICODE = set("–—‘’“”…•€")
 
 
 def latex_text(text: str) -> str:
-    """`text` as literal characters in LaTeX text mode."""
-    return "".join(_latex_char(ch) for ch in _printable(text))
+    """`text` as literal characters in LaTeX text mode: TeX's specials escaped, every other
+    character kept (王, Þ, Ελένη: a PDF of them is compiled with LuaLaTeX, see `pdf`)."""
+    return "".join(_LATEX.get(ch, ch) for ch in _printable(text))
 
 
-def _latex_char(ch: str) -> str:
-    if ch in _LATEX:
-        return _LATEX[ch]
-    if ord(ch) < 0x100 or ch in _LATEX_UNICODE:
-        return ch
-    # A character pdflatex cannot set would stop the build; show its code point instead.
-    return rf"\texttt{{[U+{ord(ch):04X}]}}"
+def pdflatex_can_set(ch: str) -> bool:
+    """Whether pdflatex (utf8 inputenc, T1 fonts) sets `ch`: Latin-1 and a few others."""
+    return ord(ch) < 0x100 or ch in _LATEX_UNICODE
 
 
 def markdown_text(text: str) -> str:

@@ -3,11 +3,14 @@ autograder (Gradescope's specification: `setup.sh` and `run_autograder` at the r
 is unpacked into /autograder/source, the student's files are in /autograder/submission, and
 /autograder/results/results.json is what Gradescope reads).
 
-The scripts are in `templates/gradescope/` (shipped with the package). `run_autograder`
-runs `grade.py` (standard library only), which finds the submitted answer sheet, the
-student's variant (the sheet's `# Variant` line, else the student's e-mail in
-Gradescope's submission metadata matched to the roster's), and runs `tracer check` on it with
-`-f gradescope`. Everything it needs is in the zip: each variant's spec and the manifest.
+The scripts are in `templates/gradescope/` (shipped with the package). `setup.sh`
+makes a Python (3.11 or newer) with sympy and jinja2; tracer's own source is in `lib/` (the
+name `tracer` on the package index is another project). `run_autograder` runs `grade.py`
+(standard library only), which finds the submitted answer sheet and the student's variant
+(by the submitter's e-mail in Gradescope's metadata, matched to the roster's; a sheet of
+another student's variant is refused; the sheet's `# Variant` line where the roster has no
+e-mails), and runs `tracer check` on it with `-f gradescope`. Everything it needs is in the
+zip: each variant's spec, the manifest, tracer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from .files import MARK
 from .keys import Manifest, Variant, variant_toml
@@ -33,11 +37,27 @@ def autograder_zip(spec: Spec, variants: Sequence[Variant], manifest: Manifest) 
             text = (scripts / name).read_text(encoding="utf-8")
             _add(archive, name, text.replace("TRACER_VERSION", _version()), mode)
         _add(archive, "manifest.json", manifest.json(), 0o644)
+        for name, text in _source():
+            _add(archive, f"lib/tracer/{name}", text, 0o644)
         for variant in variants:
             _add(archive, f"variants/{variant.file_id}.toml", variant_toml(spec, variant),
                  0o644)
         archive.comment = MARK.encode()  # known again as tracer's (files.written_by_tracer)
     return buffer.getvalue()
+
+
+def _source() -> list[tuple[str, str]]:
+    """tracer's own source and templates (this version's: the autograder installs no
+    package of that name, which on the package index is another project's)."""
+    package = Path(__file__).parent
+    found = [(path.relative_to(package).as_posix(), path)
+             for path in sorted(package.rglob("*")) if path.is_file()
+             and "__pycache__" not in path.parts and path.suffix in (".py", ".toml", ".j2")]
+    templates = builtin_templates()
+    if templates.parent != package:  # a source checkout: the templates are beside it
+        found += [(f"templates/{path.relative_to(templates).as_posix()}", path)
+                  for path in sorted(templates.rglob("*")) if path.is_file()]
+    return [(name, path.read_text(encoding="utf-8")) for name, path in found]
 
 
 def _add(archive: zipfile.ZipFile, name: str, text: str, mode: int) -> None:

@@ -6,7 +6,8 @@ sheet; then the booklet and the manifest. The manifest names the files as they a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .document import ESCAPES
@@ -25,12 +26,14 @@ from .keys import (
 )
 from .lms import make_pool
 from .moodle import moodle_xml
-from .pdf import compile_pdf
-from .qti import qti_zip
+from .pdf import compile_pdfs
+from .qti import loose, qti_zip
 from .renderer import (
     Environment,
     document,
     environment,
+    figure_file,
+    figures_of,
     render_booklet,
     render_document,
     render_question,
@@ -41,7 +44,8 @@ from .sheets import question_sheet
 
 def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
               booklet: bool = False, env: Environment | None = None,
-              lms: Sequence[str] = ()) -> dict[str, str | bytes]:
+              lms: Sequence[str] = (), warn: Callable[[str], None] = lambda _: None
+              ) -> dict[str, str | bytes]:
     """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf),
     and the files of the learning platforms in `lms` (see `tracer.lms`)."""
     spec = graph.spec
@@ -49,26 +53,32 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     wanted = asked(graph)
     env = env or environment()
     files: dict[str, str | bytes] = {}
+    documents: dict[str, tuple[str, str]] = {}  # file -> (whose, its LaTeX or Markdown)
     listed: dict[str, dict[str, str]] = {}
     keys = []
+    escape = ESCAPES[source]
     for variant in variants:
         named = listed[variant.file_id] = variant_files(variant, fmt)
-        sheet = question_sheet(variant.trace, source, wanted, _who(variant))
-        keys.append(document(variant.trace, source))
-        files[named["question"]] = _compiled(render_question(sheet, source, env), fmt)
-        files[named["key"]] = _compiled(render_document(keys[-1], source, env), fmt)
+        shown = _figures(variant, source, named, files)
+        sheet = question_sheet(variant.trace, source, wanted, _who(variant), shown)
+        keys.append(replace(document(variant.trace, source, figures=shown),
+                            label=escape(_who(variant))))  # the key names its student
+        whose = _who(variant) or f"variant {variant.file_id}"
+        documents[named["question"]] = (f"{whose}'s question sheet",
+                                         render_question(sheet, source, env))
+        documents[named["key"]] = f"{whose}'s key", render_document(keys[-1], source, env)
         files[named["spec"]] = variant_toml(spec, variant)
         files[named["answers"]] = blank_sheet(spec, variant, wanted)
     if booklet:
-        escape = ESCAPES[source]
         labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
-        files[f"booklet.{fmt}"] = _compiled(
-            render_booklet(make_booklet(keys, labels), source, env), fmt)
+        documents[f"booklet.{fmt}"] = "the booklet", render_booklet(
+            make_booklet(keys, labels), source, env)
+    files.update(_compiled(documents, fmt))
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.
     manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed,
                         fingerprint(spec), tuple(EXPORTS[name] for name in lms))
-    files.update(_exports(graph, variants, lms, manifest))
+    files.update(_exports(graph, variants, lms, manifest, warn))
     files["manifest.json"] = manifest.json()
     files["manifest.csv"] = manifest.csv()
     return {name: stamped(name, text) for name, text in files.items()}  # tracer's mark
@@ -80,15 +90,34 @@ EXPORTS = {"moodle": "moodle.xml", "qti": "qti.zip", "qti-quizzes": "qti-quizzes
 
 
 def _exports(graph: Graph, variants: Sequence[Variant], lms: Sequence[str],
-             manifest: Manifest) -> dict[str, str | bytes]:
-    """The question pool in each platform's format, and Gradescope's autograder."""
+             manifest: Manifest, warn: Callable[[str], None]) -> dict[str, str | bytes]:
+    """The question pool in each platform's format, and Gradescope's autograder; `warn`
+    says which answers a platform holds only loosely."""
     pool = make_pool(graph, variants)
+    if {"qti", "qti-quizzes"} & set(lms):
+        for line in loose(pool):
+            warn(line)
     writers: dict[str, Callable[[], str | bytes]] = {
         "moodle": lambda: moodle_xml(pool), "qti": lambda: qti_zip(pool),
         "qti-quizzes": lambda: qti_zip(pool, quiz_per_variant=True),
         "gift": lambda: gift_text(pool),
         "gradescope": lambda: autograder_zip(graph.spec, variants, manifest)}
     return {EXPORTS[name]: writers[name]() for name in lms}
+
+
+def _figures(variant: Variant, fmt: str, named: dict[str, str],
+             files: dict[str, str | bytes]) -> dict[str, str]:
+    """The variant's figures as its documents show them: TikZ in LaTeX; in Markdown the
+    name of an SVG file, which goes into `files` and, as `<figure>_figure`, into the
+    variant's files in the manifest (a rerun replaces only the files a manifest lists)."""
+    pictures = figures_of(variant.trace)
+    if fmt != "md":
+        return {key: code for key, (_, code) in pictures.items()}
+    shown = {}
+    for key, (picture, _) in pictures.items():
+        shown[key] = named[f"{key}_figure"] = figure_file(variant.file_id, key)
+        files[shown[key]] = picture
+    return shown
 
 
 def _who(variant: Variant) -> str:
@@ -98,5 +127,12 @@ def _who(variant: Variant) -> str:
     return " ".join(part for part in (variant.student.name, f"({variant.student.id})") if part)
 
 
-def _compiled(text: str, fmt: str) -> str | bytes:
-    return compile_pdf(text) if fmt == "pdf" else text
+def _compiled(documents: Mapping[str, tuple[str, str]], fmt: str) -> dict[str, str | bytes]:
+    """The documents as written, or as PDFs compiled side by side (an error names whose
+    document failed)."""
+    if fmt != "pdf":
+        return {name: text for name, (_, text) in documents.items()}
+    # the booklet first: the longest run, beside the others rather than after them
+    names = sorted(documents, key=lambda name: not name.startswith("booklet."))
+    pdfs = compile_pdfs([documents[name] for name in names])
+    return dict(zip(names, pdfs, strict=True))

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from .check import Tolerance
 from .diagram import drawable, layout, svg
+from .evaluation import Trace
 from .graph import Graph
 from .keys import Variant, asked
 from .numbers import format_value
+from .quantities import Role
 
 FORMATS = ("moodle", "qti", "qti-quizzes", "gift", "gradescope")
 
@@ -74,11 +76,22 @@ def _question(graph: Graph, variant: Variant, wanted: Sequence[str],
     digits = graph.spec.digits
     givens = tuple((term.latex, format_value(trace.value(term), digits))
                    for term in graph.givens)
-    blanks = tuple(Blank(name, graph[name].latex, trace[name],
-                         absolute_tolerance(rule, trace[name])) for name in wanted)
+    blanks = tuple(Blank(name, graph[name].latex, trace[name], _margin(trace, name, rule))
+                   for name in wanted)
     figure = svg(layout(trace)) if drawable(graph.spec) else ""
     student = "" if variant.student is None else (variant.student.name or variant.student.id)
     return Question(variant.file_id, student, givens, blanks, figure)
+
+
+def _margin(trace: Trace, name: str, rule: Tolerance) -> float:
+    """The value's tolerance; for an updated weight, less than half its change, so that the
+    weight copied unchanged (w1_new = w1) is never accepted."""
+    margin = absolute_tolerance(rule, trace[name])
+    term = trace.symbolic[name]
+    if term.role == Role.UPDATE and term.of is not None:
+        change = abs(trace.values[term.of] - trace[name])
+        margin = min(margin, 0.49 * change) if change > 0 else margin
+    return margin
 
 
 def shown(value: float, places: int = 15) -> str:

@@ -30,7 +30,9 @@ Numbers: Canvas keeps a numeric answer to 4 decimals and turns one below 1e-4 in
 the range is the value ± its tolerance, the low end rounded down and the high end up to 4
 decimals: never narrower than the tolerance, wider where the tolerance is finer than 1e-4
 (a right answer is never marked wrong; a value like 0.000333 accepts 0.0003 to 0.0004).
-A value below 1e-4 (not 0) cannot be asked: `qti_zip` refuses it, naming it.
+A value below 1e-4 (not 0) is held as a range from 0 to 1e-4: no right answer is marked
+wrong, but wrong ones near it are marked right; `loose` names each such answer, and the
+command line warns of it.
 
 Text: the item text is HTML, built as elements (user text escaped there, and again as XML);
 math is inline LaTeX in \\( \\), which Canvas typesets with MathJax since its 2021 releases
@@ -54,7 +56,7 @@ from fractions import Fraction
 
 from .errors import TracerError
 from .files import MARK
-from .lms import Blank, Pool, Question, shown
+from .lms import Blank, Pool, Question
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 QTI_SCHEMA = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd"
@@ -77,9 +79,9 @@ ORDERS = {
 
 def qti_zip(pool: Pool, *, quiz_per_variant: bool = False) -> bytes:
     """The package: one assessment holding a section per variant, or with `quiz_per_variant`
-    one assessment (one Canvas quiz) per variant. Raises TracerError for a value Canvas
-    cannot hold."""
-    base = _package_id(pool)
+    one assessment (one Canvas quiz) per variant. Raises TracerError for a value that is
+    not a finite number."""
+    base = _package_id(pool, quiz_per_variant)
     numbered = list(enumerate(pool.questions, 1))
     groups = [[entry] for entry in numbered] if quiz_per_variant else [numbered]
     files: dict[str, bytes] = {}
@@ -113,21 +115,27 @@ def answer_range(question: Question, blank: Blank) -> tuple[str, str]:
     value, tolerance = blank.value, abs(blank.tolerance)
     if not (math.isfinite(value) and math.isfinite(tolerance)):
         raise TracerError(f"qti: variant {question.variant}, {blank.name}: not a finite number")
-    if 0 < abs(value) < SMALLEST:
-        text = shown(value)
-        raise TracerError(
-            f"qti: variant {question.variant}, {blank.name} = "
-            f"{text if text != '0' else f'{value:.3g}'}: Canvas turns numeric answers below "
-            "1e-4 into 0; leave it out of the spec's `ask`, or export moodle or gift instead")
     scale = 10**PLACES
     low = math.floor((Fraction(value) - Fraction(tolerance)) * scale)
     high = math.ceil((Fraction(value) + Fraction(tolerance)) * scale)
     return (format(Decimal(low).scaleb(-PLACES), "f"), format(Decimal(high).scaleb(-PLACES), "f"))
 
 
-def _package_id(pool: Pool) -> str:
+def loose(pool: Pool) -> list[str]:
+    """A line for each answer Canvas cannot hold faithfully: below 1e-4 it keeps 0, so the
+    range takes in every answer from 0 to 1e-4 (none right is marked wrong; wrong ones near
+    it are marked right)."""
+    return [f"qti: variant {question.variant}, {blank.name} = {blank.value:.3g}: Canvas keeps "
+            f"4 decimals, so any answer from {' to '.join(answer_range(question, blank))} is "
+            "accepted; leave it out of `ask`, or use moodle or gift, to grade it closely"
+            for question in pool.questions for blank in question.blanks
+            if 0 < abs(blank.value) < SMALLEST]
+
+
+def _package_id(pool: Pool, quiz_per_variant: bool) -> str:
     """An identifier from the pool's content (Canvas matches imported content by it)."""
-    return "tracer_" + hashlib.sha256(repr(pool).encode("utf-8", "replace")).hexdigest()[:16]
+    made = repr((pool, quiz_per_variant))  # the two layouts must not share identifiers
+    return "tracer_" + hashlib.sha256(made.encode("utf-8", "replace")).hexdigest()[:16]
 
 
 def _label(question: Question) -> str:

@@ -126,7 +126,7 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     unless `figures` says otherwise."""
     _format(fmt, FORMATS[:2], "a worked example")
     if fmt == "tex" and figures is None and not focus_on:
-        figures = {key: code for key, (_, code) in _figures(source).items()}
+        figures = {key: code for key, (_, code) in figures_of(source).items()}
     return build_document(source, fmt, every, figures, focus_on)
 
 
@@ -166,7 +166,7 @@ def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = 
     return text
 
 
-def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
+def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
     """Each figure of a document as (SVG, TikZ): the network, the chain-rule paths of the
     first weight into the output layer and into the first hidden layer, the error curve.
     A network too large to draw (diagram.drawable) has only its error curve."""
@@ -185,6 +185,11 @@ def _figures(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
     return figures
 
 
+def figure_file(stem: str, key: str) -> str:
+    """The SVG file of figure `key` beside the Markdown document `stem`.md."""
+    return f"{stem}.{key.replace('_', '-')}.svg"
+
+
 def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
                  env: jinja2.Environment | None = None, every: int = 0,
                  focus_on: Sequence[str] = ()) -> dict[str, str | bytes]:
@@ -195,8 +200,8 @@ def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
         return {f"{stem}.pdf": render_pdf(source, env, every, focus_on)}
     if fmt != "md" or focus_on:
         return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on)}
-    figures = _figures(source)
-    links = {key: f"{stem}.{key.replace('_', '-')}.svg" for key in figures}
+    figures = figures_of(source)
+    links = {key: figure_file(stem, key) for key in figures}
     files: dict[str, str | bytes] = {f"{stem}.md": render(source, fmt, env, every, links)}
     files.update({links[key]: picture for key, (picture, _) in figures.items()})
     return files

@@ -5,32 +5,79 @@ text already escaped for its format and numbers already formatted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from . import diagram
 from .document import ESCAPES, Document, Row, Step, build_document
 from .evaluation import Trace
+from .quantities import Ref, Role
+
+
+@dataclass(frozen=True)
+class LayerNumbering:
+    """How one layer's weights are numbered, said in words where the network is not drawn:
+    row j of the layer's weights feeds its neuron j, one weight per input, in input order."""
+
+    layer: str  # escaped
+    inputs: tuple[str, str]  # the first and the last unit that feeds the layer (escaped)
+    neurons: tuple[Row, ...]  # (neuron escaped, first weight LaTeX, last weight LaTeX)
+    more: bool  # neurons left out between the last two rows (a wide layer shows 3)
 
 
 @dataclass(frozen=True)
 class QuestionSheet:
-    """`question.<fmt>.j2`: the network and given values of one variant, what to compute."""
+    """`question.<fmt>.j2`: the network and given values of one variant, what to compute.
+    `doc.figures` holds the network's picture (`network`: a file name in Markdown, TikZ in
+    LaTeX) where there is one; `numbering` says how the weights are numbered where not."""
 
     doc: Document
     student: str  # escaped; empty for an anonymous variant
     asked: tuple[Row, ...]  # (symbol LaTeX, the answer-sheet name as text)
     digits: int
+    numbering: tuple[LayerNumbering, ...] = ()  # empty when the network is drawn
 
 
-def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = ""
-                   ) -> QuestionSheet:
+def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
+                   figures: Mapping[str, str] | None = None) -> QuestionSheet:
+    """The sheet of one variant. `figures` may name the network's picture (`network`: an
+    SVG file beside a Markdown sheet); by default LaTeX draws it (TikZ) and Markdown has
+    none. A network without a picture (too large to draw, diagram.drawable) gets its
+    weight numbering in words."""
     escape = ESCAPES[fmt]
     graph = trace.symbolic
     rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
                  for name in asked)
     decimals = graph.spec.grading.decimals  # the precision the answers are graded at
     digits = graph.spec.digits if decimals is None else decimals
-    return QuestionSheet(build_document(trace, fmt), escape(student), rows, digits)
+    if figures is None:
+        figures = ({"network": diagram.tikz(diagram.layout(trace))}
+                   if fmt == "tex" and diagram.drawable(graph.spec) else {})
+    figures = {key: value for key, value in figures.items() if key == "network"}
+    numbering = () if "network" in figures else _numbering(trace, escape)
+    return QuestionSheet(build_document(trace, fmt, figures=figures), escape(student), rows,
+                         digits, numbering)
+
+
+SHOWN_NEURONS = 3  # rows of a layer's numbering: the first two neurons and the last
+
+
+def _numbering(trace: Trace, escape: Callable[[str], str]) -> tuple[LayerNumbering, ...]:
+    """Per layer, its inputs and, for its first two neurons and its last, their first and
+    last weight: enough to read the numbering of a layer of any width."""
+    graph = trace.symbolic
+    spec = graph.spec
+    out = []
+    for layer, units in zip(spec.layers, spec.weight_units, strict=True):
+        shown = units if len(units) <= SHOWN_NEURONS else (*units[:SHOWN_NEURONS - 1], units[-1])
+        neurons = tuple(Row((escape(row[0].target.name),
+                             graph.only(Ref(Role.WEIGHT, row[0])).latex,
+                             graph.only(Ref(Role.WEIGHT, row[-1])).latex)) for row in shown)
+        sources = units[0]
+        out.append(LayerNumbering(escape(layer.name),
+                                  (escape(sources[0].source.name), escape(sources[-1].source.name)),
+                                  neurons, len(units) > len(shown)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
