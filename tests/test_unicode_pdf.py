@@ -67,3 +67,17 @@ def test_a_character_no_font_has_is_an_error_that_names_it() -> None:
            "Hieroglyph \U00013000\\end{document}\n")
     with pytest.raises(TracerError, match=r"no installed font has '\U00013000' \(U\+13000\)"):
         compile_pdf(tex)
+
+
+@needs_tex
+def test_documents_compile_side_by_side_and_report_progress() -> None:
+    from tracer.pdf import compile_pdfs
+
+    tex = "\\documentclass{article}\\begin{document}Page %s\\end{document}\n"
+    seen: list[tuple[int, int]] = []
+    pdfs = compile_pdfs([(f"doc {k}", tex % k) for k in range(3)],
+                        lambda done, total: seen.append((done, total)))
+    assert len(pdfs) == 3 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    with pytest.raises(TracerError, match=r"^-f pdf: doc 1: pdflatex failed"):
+        compile_pdfs([("doc 0", tex % 0), ("doc 1", "\\documentclass{article}\\bad")])

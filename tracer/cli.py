@@ -267,15 +267,16 @@ def _run(symbolic: Graph, iterations: int, every: int,
 class _ProgressBar:
     """A one-line bar on stderr, shown only once a second has passed."""
 
-    def __init__(self) -> None:
+    def __init__(self, unit: str = "updates") -> None:
         self.start = time.monotonic()
         self.shown = False
+        self.unit = unit
 
     def __call__(self, done: int, total: int) -> None:
         if time.monotonic() - self.start < 1.0:
             return
         filled = 30 * done // total
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} updates")
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {self.unit}")
         sys.stderr.flush()
         self.shown = True
 
@@ -376,8 +377,13 @@ def _keys(args: argparse.Namespace) -> int:
     platforms = _platforms(args.lms)
     variants = make_variants(symbolic, args.seed, entries)
     env = environment(args.templates)
-    files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env,
-                      platforms, lambda line: _warn(f"warning: {line}"))
+    bar = _ProgressBar("PDF documents") if sys.stderr.isatty() else None
+    try:
+        files = key_files(symbolic, variants, args.seed, args.format, args.booklet, env,
+                          platforms, lambda line: _warn(f"warning: {line}"), bar)
+    finally:
+        if bar:
+            bar.close()
     inputs = _guard(args, args.spec, args.roster).inputs
     done = replace_folder(args.output, files, inputs)
     print(f"wrote {len(variants)} variants ({len(files)} files) to "

@@ -44,8 +44,8 @@ from .sheets import question_sheet
 
 def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
               booklet: bool = False, env: Environment | None = None,
-              lms: Sequence[str] = (), warn: Callable[[str], None] = lambda _: None
-              ) -> dict[str, str | bytes]:
+              lms: Sequence[str] = (), warn: Callable[[str], None] = lambda _: None,
+              progress: Callable[[int, int], None] | None = None) -> dict[str, str | bytes]:
     """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf),
     and the files of the learning platforms in `lms` (see `tracer.lms`)."""
     spec = graph.spec
@@ -73,7 +73,7 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
         labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
         documents[f"booklet.{fmt}"] = "the booklet", render_booklet(
             make_booklet(keys, labels), source, env)
-    files.update(_compiled(documents, fmt))
+    files.update(_compiled(documents, fmt, progress))
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.
     manifest = Manifest(spec.title, Path(spec.source).name, seed, fmt, tuple(variants), listed,
@@ -127,12 +127,13 @@ def _who(variant: Variant) -> str:
     return " ".join(part for part in (variant.student.name, f"({variant.student.id})") if part)
 
 
-def _compiled(documents: Mapping[str, tuple[str, str]], fmt: str) -> dict[str, str | bytes]:
+def _compiled(documents: Mapping[str, tuple[str, str]], fmt: str,
+              progress: Callable[[int, int], None] | None) -> dict[str, str | bytes]:
     """The documents as written, or as PDFs compiled side by side (an error names whose
-    document failed)."""
+    document failed; `progress` is told of each)."""
     if fmt != "pdf":
         return {name: text for name, (_, text) in documents.items()}
     # the booklet first: the longest run, beside the others rather than after them
     names = sorted(documents, key=lambda name: not name.startswith("booklet."))
-    pdfs = compile_pdfs([documents[name] for name in names])
+    pdfs = compile_pdfs([documents[name] for name in names], progress)
     return dict(zip(names, pdfs, strict=True))

@@ -5,12 +5,14 @@ pdflatex is about four times faster, so a class of Latin names keeps its speed."
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,15 +26,23 @@ MAX_PASSES = 3
 _MISSING = re.compile(r"Missing character: There is no (.) \(U\+([0-9A-F]+)\)")
 
 
-def compile_pdfs(documents: Sequence[tuple[str, str]]) -> list[bytes]:
+def compile_pdfs(documents: Sequence[tuple[str, str]],
+                 progress: Callable[[int, int], None] | None = None) -> list[bytes]:
     """Several (whose, LaTeX) documents, compiled side by side (a TeX run takes one core);
-    an error says whose document it was."""
+    an error says whose document it was. `progress(done, total)` after each."""
+    done = itertools.count(1)
+    lock = threading.Lock()
+
     def one(document: tuple[str, str]) -> bytes:
         whose, tex = document
         try:
-            return compile_pdf(tex)
+            pdf = compile_pdf(tex)
         except TracerError as exc:
             raise TracerError(f"{whose}: {exc.message}", key="-f pdf") from None
+        if progress is not None:
+            with lock:  # one line of the bar at a time
+                progress(next(done), len(documents))
+        return pdf
 
     if len(documents) < 2:
         return [one(document) for document in documents]
