@@ -280,17 +280,23 @@ def filled(keys: Path, variant: str, wrong: str | None = None, skip: int = 0) ->
     return "\n".join(lines) + "\n"
 
 
-def test_a_class_folder_is_graded_against_its_own_variants(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def class_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The keys of the example homework for ROSTER, and an inbox holding their manifest
+    (as a teacher collects the sheets), in `tmp_path`, the working folder."""
     monkeypatch.chdir(tmp_path)
     shutil.copy(ROOT / "examples" / "homework.toml", "hw.toml")
     Path("roster.csv").write_text(ROSTER, encoding="utf-8")
     assert main(["keys", "hw.toml", "--roster", "roster.csv", "--seed", "11", "-o", "keys"]) == 0
-    keys = tmp_path / "keys"
-    inbox = tmp_path / "inbox"
+    keys, inbox = tmp_path / "keys", tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(keys / "manifest.json", inbox / "manifest.json")
+    return keys, inbox
+
+
+def test_a_class_folder_is_graded_against_its_own_variants(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys, inbox = class_keys(tmp_path, monkeypatch)
     (inbox / "s01.answers.txt").write_text(filled(keys, "s01"), encoding="utf-8")
     # renamed by the learning platform: its `# Variant` line says whose it is
     (inbox / "Goedel_Kurt_late_submission_4411.txt").write_text(
@@ -331,13 +337,7 @@ def test_a_class_folder_is_graded_against_its_own_variants(
 def test_the_gradebook_tells_the_teacher_what_was_not_marked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    shutil.copy(ROOT / "examples" / "homework.toml", "hw.toml")
-    Path("roster.csv").write_text(ROSTER, encoding="utf-8")
-    assert main(["keys", "hw.toml", "--roster", "roster.csv", "--seed", "11", "-o", "keys"]) == 0
-    keys, inbox = tmp_path / "keys", tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy(keys / "manifest.json", inbox / "manifest.json")
+    keys, inbox = class_keys(tmp_path, monkeypatch)
     (inbox / "s01.answers.txt").write_text(filled(keys, "s01", wrong="net_h1"),
                                            encoding="utf-8")
     (inbox / "s01.txt").write_text(filled(keys, "s01"), encoding="utf-8")  # handed in again

@@ -38,6 +38,7 @@ class Part:
     text: str
     number: float | None = None  # a plain number, or the value of arithmetic without names
     formula: Formula | None = None  # a formula over quantity names
+    written: str = ""  # a plain number as written, in plain notation (0.3800, -0.5)
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,8 @@ class Line:
     def written_number(self) -> str:
         """The line's value as written (0.3800, its zeros kept), when it is a plain number
         (not the value of arithmetic, whose figures are not written)."""
-        texts = [notation.normalize(part.text) for part in self.parts
-                 if part.number is not None]
-        return texts[-1].strip() if texts and parse_number(texts[-1]) is not None else ""
+        numbers = [part for part in self.parts if part.number is not None]
+        return numbers[-1].written if numbers else ""
 
     @property
     def formulas(self) -> tuple[Formula, ...]:
@@ -177,7 +177,7 @@ def _parse_part(text: str, names: NameTable) -> Part | str:
     plain = notation.normalize(text)  # −0.5 is a number
     number = parse_number(plain)
     if number is not None:
-        return Part(text, number=number)
+        return Part(text, number=number, written=plain.strip())
     if re.search(r"\d,\d", plain):  # 0,5: a decimal comma (a tuple, or two arguments)
         fixed = re.sub(r"(?<=\d),(?=\d)", ".", text)
         return f"{_quoted(text)}: use a decimal point ({_cut(fixed)})"

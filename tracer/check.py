@@ -110,9 +110,12 @@ class Tolerance:
     rtol: float = 1e-3
     atol: float = 1e-9
 
+    def margin(self, expected: float) -> float:
+        """How far from `expected` a value may be: atol + rtol·|expected|."""
+        return self.atol + self.rtol * abs(expected)
+
     def close(self, given: float, expected: float) -> bool:
-        return math.isfinite(expected) and abs(given - expected) <= (
-            self.atol + self.rtol * abs(expected))
+        return math.isfinite(expected) and abs(given - expected) <= self.margin(expected)
 
     @classmethod
     def significant_figures(cls, figures: int) -> Tolerance:
@@ -128,7 +131,7 @@ class Tolerance:
         slack = min(half_unit(written), self.rtol * abs(expected),
                     0.5 * abs(before - expected))
         return math.isfinite(expected) and abs(given - expected) <= (
-            self.atol + self.rtol * abs(before - expected) + slack)
+            self.margin(before - expected) + slack)
 
     @classmethod
     def decimal_places(cls, places: int) -> Tolerance:
@@ -179,21 +182,25 @@ class Report:
         return {status: sum(r.status == status for r in self.results) for status in Status}
 
     @property
+    def scored(self) -> tuple[Result, ...]:
+        """The asked quantities' answers (each once), missing ones included."""
+        return tuple(r for r in self.results if r.scored)
+
+    @property
     def asked_counts(self) -> dict[Status, int]:
         """The statuses of the asked quantities' answers (each counted once)."""
-        scored = [r for r in self.results if r.scored]
         return {status: n for status in Status
-                if (n := sum(r.status == status for r in scored))}
+                if (n := sum(r.status == status for r in self.scored))}
 
     @property
     def score(self) -> float:
         """The credit earned over the asked quantities (the scored results)."""
-        scored = [r for r in self.results if r.scored]
+        scored = self.scored
         return sum(r.credit for r in scored) / len(scored) if scored else 0.0
 
     @property
     def passed(self) -> bool:
-        scored = [r for r in self.results if r.scored]
+        scored = self.scored
         return bool(scored) and all(r.credit == 1 for r in scored)
 
     @property
@@ -203,7 +210,7 @@ class Report:
 
     def answers(self) -> dict[str, Result]:
         """Each scored quantity's result, by name."""
-        return {r.name: r for r in self.results if r.scored}
+        return {r.name: r for r in self.scored}
 
 
 @dataclass(frozen=True)
@@ -371,7 +378,7 @@ class Checker:
         expected = self.trace.values[position]
         verdict, reason = self._formula_verdict(line)
         if line.unread:
-            reason = f"formula not read: {line.unread}" + (f"; {reason}" if reason else "")
+            reason = _joined(f"formula not read: {line.unread}", reason)
         given = line.number
         if given is None:  # a formula alone: marked by its verdict
             if verdict is None:
@@ -566,10 +573,9 @@ class Checker:
         if sources not in self._bases:
             shortcuts = [v.shortcut.givens for v in self.variants if v.shortcut]
             groups = list(dict.fromkeys([v.positions for v in self.variants] + shortcuts))
-            steps = compile_steps(self.symbolic)
             for group, affected in zip(groups, self.symbolic.descendants_of_each(groups),
                                        strict=True):
-                plan = [(i, step) for i in affected if (step := steps[i]) is not None]
+                plan = [(i, step) for i in affected if (step := self._steps[i]) is not None]
                 self._bases[group] = plan, {i: k for k, (i, _) in enumerate(plan)}
         return self._bases[sources]
 

@@ -8,6 +8,7 @@ blacklist of commands would be enough.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 _LATEX = {
@@ -101,6 +102,17 @@ def visible_text(text: str) -> str:
     """`text` with every character that is invisible or moves other text replaced by
     U+FFFD, so that what is shown is what is there."""
     return "".join("\ufffd" if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+
+
+# Characters XML 1.0 cannot hold (controls but tab and line breaks, lone surrogates, and
+# U+FFFE/U+FFFF): a document holding one does not parse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_chars(text: str) -> str:
+    """`text` with every character XML 1.0 cannot hold replaced by U+FFFD (the escaping of
+    the others is the XML writer's)."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _is_number(text: str) -> bool:

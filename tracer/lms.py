@@ -54,11 +54,6 @@ class Pool:
     questions: tuple[Question, ...]
 
 
-def absolute_tolerance(tolerance: Tolerance, value: float) -> float:
-    """The margin around `value` that the checker's tolerance allows (atol + rtol·|value|)."""
-    return tolerance.atol + tolerance.rtol * abs(value)
-
-
 def make_pool(graph: Graph, variants: Sequence[Variant],
               tolerance: Tolerance | None = None) -> Pool:
     """One question per variant, in the variants' order."""
@@ -86,7 +81,7 @@ def _question(graph: Graph, variant: Variant, wanted: Sequence[str],
 def _margin(trace: Trace, name: str, rule: Tolerance) -> float:
     """The value's tolerance; for an updated weight, less than half its change, so that the
     weight copied unchanged (w1_new = w1) is never accepted."""
-    margin = absolute_tolerance(rule, trace[name])
+    margin = rule.margin(trace[name])
     term = trace.symbolic[name]
     if term.role == Role.UPDATE and term.of is not None:
         change = abs(trace.values[term.of] - trace[name])

@@ -72,7 +72,8 @@ def mark_sheets(graph: Graph, sheets: Sequence[Path], tolerance: Tolerance | Non
 def mark_class(graph: Graph, sheets: Sequence[Path], manifest: Path,
                tolerance: Tolerance | None, warn: Warn) -> list[Marked]:
     """Every sheet against its own variant; a row per variant of the manifest in its order
-    (empty for a student without a sheet), a sheet that names no variant left out."""
+    (empty for a student without a sheet), then a row per sheet that names no variant (not
+    marked)."""
     listed = read_class(manifest)
     _check_manifest(graph, listed, manifest)
     handed: dict[str, list[tuple[Path, str | TracerError]]] = {}

@@ -21,17 +21,16 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 from .errors import TracerError
+from .escape import xml_chars
 from .lms import Blank, Pool, Question, shown
 
 PLUGINFILE = "@@PLUGINFILE@@"  # Moodle's marker for a file of the question's own
 PENALTY = "0.3333333"  # Moodle's default penalty for each wrong try
 TOLERANCE_PLACES = 15  # a tolerance that reads 0 at this many decimals cannot be given
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def moodle_xml(pool: Pool) -> str:
@@ -144,4 +143,4 @@ def _question_html(pool: Pool, question: Question) -> str:
 
 def _text(parent: ET.Element, text: str) -> None:
     """A `<text>` child; characters XML 1.0 cannot hold become U+FFFD."""
-    ET.SubElement(parent, "text").text = _NOT_XML.sub("\ufffd", text)
+    ET.SubElement(parent, "text").text = xml_chars(text)

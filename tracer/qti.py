@@ -47,7 +47,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .errors import TracerError
+from .escape import xml_chars
 from .files import MARK
 from .lms import Blank, Pool, Question
 
@@ -67,8 +67,6 @@ FILEBASE = "%24IMS-CC-FILEBASE%24"  # Canvas's placeholder for the package's fol
 PLACES = 4  # Canvas keeps numeric answers to 4 decimals
 SMALLEST = 1e-4  # and turns smaller ones into 0
 POINTS = 1  # per asked quantity
-# Characters XML 1.0 cannot hold (and lone surrogates, which UTF-8 cannot): shown as U+FFFD.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 ORDERS = {
     "simultaneous": "Weights are updated simultaneously: a hidden layer's delta uses the next "
                     "layer's weights as they were before this step's update.",
@@ -96,7 +94,7 @@ def qti_zip(pool: Pool, *, quiz_per_variant: bool = False) -> bytes:
     for index, question in numbered:
         if question.figure:
             figures.append((f"{base}_figure{index}", _figure(base, index)))
-            files[_figure(base, index)] = _clean(question.figure).encode("utf-8")
+            files[_figure(base, index)] = xml_chars(question.figure).encode("utf-8")
     manifest = _xml(_manifest(base, assessments, figures))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -172,7 +170,7 @@ def _assessment(pool: Pool, questions: Sequence[tuple[int, Question]], ident: st
 def _item(pool: Pool, question: Question, blank: Blank, ident: str,
           figure: str) -> ET.Element:
     low, high = answer_range(question, blank)
-    item = ET.Element("item", ident=ident, title=_clean(f"{_label(question)}: {blank.name}"))
+    item = ET.Element("item", ident=ident, title=xml_chars(f"{_label(question)}: {blank.name}"))
     metadata = _sub(_sub(item, "itemmetadata"), "qtimetadata")
     for label, entry in (("question_type", "numerical_question"),
                          ("points_possible", str(POINTS)),
@@ -237,14 +235,10 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None,
          **attributes: str) -> ET.Element:
     """A child element; its text and attributes cleaned of what XML cannot hold (ElementTree
     escapes the rest)."""
-    child = ET.SubElement(parent, tag, {key: _clean(value) for key, value in attributes.items()})
+    child = ET.SubElement(parent, tag, {key: xml_chars(value) for key, value in attributes.items()})
     if text is not None:
-        child.text = _clean(text)
+        child.text = xml_chars(text)
     return child
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def _xml(root: ET.Element) -> bytes:
