@@ -19,14 +19,14 @@ PACKAGE = Path(tracer.__file__).parent
 # Lower layers first; a module may import its own layer or lower ones only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "reading", "numbers", "escape", "acyclic", "memo", "derived", "functions",
-     "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "formats",
+     "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "published", "formats",
      "notation"),
     ("names",),  # the naming scheme
     ("spec", "examples"),
     ("graph", "network"),  # the graph, and the network that builds one
     ("codegen", "evaluation", "training"),
-    ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
-    ("document", "diagram", "sheets", "report", "lms"),  # view models
+    ("focus", "answers", "misconceptions", "check", "keys", "comparison"),  # above the graph
+    ("steps", "lesson", "document", "diagram", "sheets", "report", "lms"),  # view models
     ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
     ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument("--focus", action="append", default=[],
                             help="derive only the paths through these weights, biases, "
                                  "neurons or layers (comma-separated, or repeated)")
+    render_cmd.add_argument("--follow", action="append", default=None,
+                            help="the weights or biases whose story is told step by step, "
+                                 "e.g. w5,w1 (default: the first weight of the output layer "
+                                 "and of the first layer; none: every step in computation "
+                                 "order)")
     _force(render_cmd)
 
     example = commands.add_parser("example", help="print a built-in example spec")
@@ -189,10 +194,13 @@ def _render(args: argparse.Namespace) -> int:
             raise TracerError(f"gives {args.iterations // args.every:,} rows of the error "
                               f"table, more than {MAX_ROWS:,}", key="--every")
         source = _run(symbolic, args.iterations, args.every, shown)
-    focus_on = [name.strip() for part in args.focus for name in part.split(",") if name.strip()]
+    focus_on = _listed(args.focus)
+    follow = None if args.follow is None else tuple(
+        name for name in _listed(args.follow) if name != "none")
     if args.output == "-":
-        text = (render_pdf(source, env, args.every, focus_on) if fmt == "pdf"
-                else render(source, fmt, env, every=args.every, focus_on=focus_on))
+        text = (render_pdf(source, env, args.every, focus_on, follow) if fmt == "pdf"
+                else render(source, fmt, env, every=args.every, focus_on=focus_on,
+                            follow=follow))
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
         else:
@@ -200,12 +208,17 @@ def _render(args: argparse.Namespace) -> int:
         return 0
     path = _output_path(args.output, _stem(args.spec), fmt)
     stem = path.name.removesuffix(f".{fmt}")
-    files = render_files(source, fmt, stem, env, args.every, focus_on)
+    files = render_files(source, fmt, stem, env, args.every, focus_on, follow)
     files = {path.name if name == f"{stem}.{fmt}" else name: stamped(name, text)
              for name, text in files.items()}
     for written in write_files(path.parent, files, _guard(args, args.spec)):
         print(f"wrote {terminal_text(str(written))}", file=sys.stderr)
     return 0
+
+
+def _listed(parts: Sequence[str]) -> list[str]:
+    """Names given comma-separated, or with the option repeated."""
+    return [name.strip() for part in parts for name in part.split(",") if name.strip()]
 
 
 def _output_path(output: str | None, stem: str, fmt: str) -> Path:

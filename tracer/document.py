@@ -8,41 +8,22 @@ templates never see raw user text. Nothing here knows about jinja2 or files.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
 
-from . import mathfmt, names
+from . import comparison, lesson, mathfmt, names
 from .escape import latex_text, markdown_text
 from .evaluation import Trace
-from .focus import focus
+from .focus import focus, parameters_for
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .graph import Graph, Term
-from .memo import per_trace
+from .lesson import Story
 from .numbers import format_value
 from .quantities import PARAMETER_ROLES, RATE, Role, Stage
+from .steps import Context, Row, Step, symbols
 from .training import TrainingRun
-
-# A step whose one-line LaTeX source is longer than this is set on several aligned lines.
-WIDE_STEP = 140
-
-
-@dataclass(frozen=True)
-class Step:
-    """lhs = forms[0] = forms[1] = … = value. All strings are LaTeX math."""
-
-    name: str
-    lhs: str
-    forms: tuple[str, ...]
-    value: str
-    note: str = ""  # escaped text: a documented choice behind the step
-
-    @property
-    def wide(self) -> bool:
-        """Set on aligned lines: long, or more than formula → numbers → value."""
-        length = len(self.lhs) + sum(len(f) for f in self.forms) + len(self.value)
-        return len(self.forms) > 2 or length > WIDE_STEP
 
 
 @dataclass(frozen=True)
@@ -58,6 +39,8 @@ class Section:
     layer: str  # escaped layer name, or ""
     groups: tuple[Group, ...]
     intro: bool = True  # the first section of its kind: templates explain it here
+    stories: tuple[Story, ...] = ()  # followed parameters of this layer, told first
+    compact: bool = False  # `groups` are the layer's other steps, without derivations
 
 
 @dataclass(frozen=True)
@@ -67,8 +50,25 @@ class Run:
 
 
 @dataclass(frozen=True)
-class Row:
-    cells: tuple[str, ...]  # math cells are LaTeX, text cells escaped
+class Remark:
+    """A published figure beside ours, for the words around it (numbers formatted)."""
+
+    symbol: str  # LaTeX
+    printed: str
+    ours: str
+    agrees: bool
+    setting: str  # see comparison.Comparison.setting
+    reproduced: str  # our value under that setting, "" if none
+    other_order: str  # training figures: the value in the other update order
+
+
+@dataclass(frozen=True)
+class Published:
+    source: str  # escaped words: who printed the figures
+    other_order: str  # the update order this document does not use
+    steps: Mapping[str, Remark]  # by quantity name, said after the step that computes it
+    updates: int  # the training figures are after this many updates
+    training: tuple[Remark, ...]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class Document:
     description: str
     settings: tuple[Row, ...]  # (label text, value text)
     loss_formula: str  # LaTeX: E_{total} = \sum_k ...
+    loss: str  # the loss function's name (half_squared_error, cross_entropy, …)
     layers: tuple[Row, ...]  # (name, neurons, activation, bias text)
     givens: tuple[Row, ...]  # (symbol LaTeX, value)
     runs: tuple[Run, ...]  # the derivations shown: one step, or chosen training updates
@@ -94,6 +95,11 @@ class Document:
     #                              (Markdown, beside the document) or TikZ code (LaTeX)
     standalone: bool = True  # a document of its own, or one part of a booklet
     label: str = ""  # escaped: which variant and student a booklet part is for
+    followed: tuple[str, ...] = ()  # LaTeX of the parameters whose story is told
+    focus: tuple[str, ...] = ()  # LaTeX of the parameters a focused document derives
+    deltas: tuple[Row, ...] = ()  # (δ symbol, value) of every neuron
+    summary: tuple[Row, ...] = ()  # (parameter, gradient symbol, gradient, before, after)
+    published: Published | None = None  # a source's figures, where the spec gives them
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -103,12 +109,15 @@ class Document:
 
 def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
                    figures: Mapping[str, str] | None = None,
-                   focus_on: Sequence[str] = ()) -> Document:
+                   focus_on: Sequence[str] = (), follow: Sequence[str] | None = None
+                   ) -> Document:
     """The view model for `fmt` ("md" or "tex") of one step or of a training run.
 
     For a run, `every` sets the rows of the error table (default: about ten rows). With
     `focus_on` (parameters, neurons or layers) only their chain-rule paths are derived, and
-    the values those use are listed instead of the initial values.
+    the values those use are listed instead of the initial values. `follow` names the
+    parameters whose story a single step tells first (None: the first weight of the output
+    layer and of the first layer; empty: every step in computation order).
     """
     escape = ESCAPES[fmt]
     run = source if isinstance(source, TrainingRun) else TrainingRun.one_step(source)
@@ -117,20 +126,24 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     graph = first.symbolic
     focused = focus(graph, focus_on) if focus_on else None
     keep = focused.path if focused else None
-    context = _Context(first, keep)
-    final = _Context(last)
+    context = Context(first, keep)
+    final = Context(last)
     shown = (lambda t: t.id in focused.used) if focused else (
         lambda t: t.stage == Stage.GIVEN)
+    told = _told(run, focused is not None, follow)
+    deltas, summary = lesson.summary(context) if keep is None else ((), ())
     return Document(
         title=escape(spec.title),
         description=escape(spec.description),
         settings=_settings(first, escape),
         loss_formula=_loss_formula(spec.loss, spec.layers[-1].size),
+        loss=spec.loss,
         layers=_layers(first, escape),
         givens=tuple(Row((t.latex, context.format(run.initial.get(t.name, first.value(t)))))
                      for t in graph if shown(t)),
-        runs=tuple(Run(number, _sections(_Context(trace, keep), escape, first_run=i == 0))
-                   for i, (number, trace) in enumerate(sorted(run.kept.items()))),
+        runs=(Run(1, _lesson_sections(context, escape, told)),) if told else tuple(
+            Run(number, _sections(Context(trace, keep), escape, first_run=i == 0))
+            for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
             Row((t.latex, context.format(run.initial[t.name]), final.number(update.id)))
             for t, update in graph.updates if keep is None or update.id in keep
@@ -143,10 +156,70 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         errors=_error_rows(run, context, every) if isinstance(source, TrainingRun) else (),
         figures=dict(figures or {}),
         focused=focused is not None,
+        followed=tuple(t.latex for t in told),
+        focus=tuple(dict.fromkeys(t.latex for name in focus_on
+                                  for t in parameters_for(graph, name))),
+        deltas=deltas,
+        summary=summary,
+        published=_published(graph, escape) if told else None,
     )
 
 
-def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, ...]:
+def _published(graph: Graph, escape: Callable[[str], str]) -> Published | None:
+    """The spec's published figures beside ours (only where the document is a lesson of
+    the spec's own values: a focus or a training run shows other numbers)."""
+    spec = graph.spec
+    if spec.published is None:
+        return None
+    digits = spec.digits
+
+    def remark(c: comparison.Comparison) -> Remark:
+        shown = [format_value(v, digits) if v is not None else ""
+                 for v in (c.ours, c.reproduced, c.other_order)]
+        return Remark(graph[c.name].latex, format_value(c.printed, c.decimals), shown[0],
+                      c.agrees, c.setting, shown[1], shown[2])
+
+    return Published(escape(spec.published.source), comparison.other_order(spec),
+                     {c.name: remark(c) for c in comparison.compare(spec)},
+                     spec.published.updates,
+                     tuple(remark(c) for c in comparison.compare_training(spec)))
+
+
+def _told(run: TrainingRun, focused: bool, follow: Sequence[str] | None) -> tuple[Term, ...]:
+    """The parameters whose story is told: only for one worked step of one example (a
+    training run or a focus keeps the computation order)."""
+    graph = run.last.symbolic
+    chosen = lesson.followed(graph, lesson.default_follow(graph) if follow is None else follow)
+    if run.iterations > 1 or focused or graph.spec.several:
+        return ()
+    return chosen
+
+
+def _lesson_sections(context: Context, escape: Callable[[str], str],
+                     told: Sequence[Term]) -> tuple[Section, ...]:
+    """Forward pass and error, then per layer from the output: the stories of its followed
+    parameters, then its other steps in short; then the error after the update."""
+    symbolic = context.trace.symbolic
+    layers = symbolic.spec.layers
+    shown: set[int] = set()
+    said: set[str] = set()
+    sections = _run_sections(context, escape, 0, intro=True)[:2]
+    for index in range(len(layers), 0, -1):
+        stories = tuple(lesson.story(context, p, shown, said, escape)
+                        for p in told if p.layer == index)
+        rest = [t for t in _select(symbolic, Stage.BACKWARD, index, 0) if t.id not in shown]
+        shown.update(t.id for t in rest)
+        output = index == len(layers)
+        title = f"Backward pass: {'output' if output else 'hidden'} layer {layers[index - 1].name}"
+        section = _section(context, "backward-output" if output else "backward-hidden", title,
+                           layers[index - 1].name, rest, escape, compact=True)
+        sections.append(replace(section, stories=stories))
+    sections.append(_section(context, "after", "Error after the update", "",
+                             _select(symbolic, Stage.AFTER, None, 0), escape))
+    return tuple(s for s in sections if s.groups or s.stories)
+
+
+def _error_rows(run: TrainingRun, context: Context, every: int) -> tuple[Row, ...]:
     """E_total after 0, K, 2K, … updates and after the last."""
     step = every or max(1, run.iterations // 10)
     marks = sorted({*range(0, run.iterations + 1, step), run.iterations})
@@ -154,109 +227,6 @@ def _error_rows(run: TrainingRun, context: _Context, every: int) -> tuple[Row, .
 
 
 ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
-
-
-@dataclass(frozen=True)
-class _StaticStep:
-    """The parts of a step that depend only on the network's structure (built once)."""
-
-    lhs: str
-    forms: tuple[str, ...]  # chain rule, origin, formula: symbolic LaTeX
-    simplified: str | None
-    numbers: str  # the formula with numbered slots for the values (mathfmt.fill)
-
-
-@per_trace
-def _static_step(graph: Graph, position: int) -> _StaticStep:
-    """Symbolic LaTeX of one step, printed once per structure: documents of many variants
-    only format numbers (sympy's printer costs ~0.25 ms an equation), and a focused document
-    of a large network prints only the steps it shows."""
-    term = graph.terms[position]
-    assert term.formula is not None
-    symbols = _symbols(graph)
-    forms = []
-    if term.chain:
-        forms.append(r" \cdot ".join(graph.terms[i].latex for i in term.chain))
-    if term.derivation is not None:
-        wrt = symbols[term.derivation.wrt]
-        of = _derived_from(graph, term.derivation.of, term.derivation.wrt)
-        forms.append(rf"\frac{{\partial}}{{\partial {wrt}}}\left({of}\right)")
-    forms.append(mathfmt.latex(term.formula, symbols))
-    simplified = None if term.simplified is None else mathfmt.latex(term.simplified, symbols)
-    return _StaticStep(term.latex, tuple(forms), simplified,
-                       mathfmt.slotted_latex(term.formula, graph.ids))
-
-
-MAX_SUM_SHOWN = 8  # terms of a sum restated in full in a derivation; longer ones abbreviated
-
-
-def _derived_from(graph: Graph, expr: sp.Expr, wrt: sp.Symbol) -> str:
-    """The expression a local derivative is taken of. Each of a neuron's n weights restates
-    its n-term net input: past MAX_SUM_SHOWN terms only the first two, the one with `wrt`
-    and the last are shown (3,000 inputs made a 230 MB document of these sums)."""
-    if type(expr) is not sp.Add or len(expr.args) <= MAX_SUM_SHOWN:
-        return _latex(graph, expr)
-    args = expr.args
-    kept = sorted({0, 1, len(args) - 1} | {i for i, a in enumerate(args) if wrt in a.free_symbols})
-    parts, last = [], -1
-    for i in kept:
-        if i > last + 1:
-            parts.append(r"\cdots")
-        parts.append(_latex(graph, args[i]))  # each printed once, for all n weights
-        last = i
-    return " + ".join(parts)
-
-
-@per_trace
-def _latex(graph: Graph, expr: sp.Expr) -> str:
-    """A formula printed once per trace: each of a neuron's n weights shows ∂/∂w of the same
-    n-term net input, which printed afresh made documents grow as weights^1.5."""
-    return mathfmt.latex(expr, _symbols(graph))
-
-
-@per_trace
-def _symbols(graph: Graph) -> dict[sp.Symbol, str]:
-    return {t.symbol: t.latex for t in graph}
-
-
-class _Context:
-    """Formatted numbers of one trace, computed once, and its structure's static steps."""
-
-    def __init__(self, trace: Trace, keep: frozenset[int] | None = None) -> None:
-        self.trace = trace
-        self.keep = keep  # with a focus, the steps that are shown
-        self.digits = trace.symbolic.spec.digits
-        self.values = [self.format(v) for v in trace.values]
-
-    def format(self, value: float) -> str:
-        return format_value(value, self.digits)
-
-    def number(self, position: int) -> str:
-        return self.values[position]
-
-    def step(self, term: Term, escape: Callable[[str], str]) -> Step:
-        """formula → numbers substituted → value, with the chain rule and origin where known."""
-        static = _static_step(self.trace.symbolic, term.id)
-        value = self.number(term.id)
-        forms = list(static.forms)
-        note = term.note
-        if term.simplified is not None and self.holds(term.simplified, term):
-            forms.append(static.simplified or "")
-        elif term.simplified is not None:
-            note = ""  # the simplification's assumption fails for these numbers
-        forms.append(mathfmt.fill(static.numbers, self.values))
-        unique = tuple(mathfmt.broken_sum(f) for i, f in enumerate(forms)
-                       if f not in forms[:i] and f != value)
-        return Step(term.name, static.lhs, unique, value, escape(note))
-
-    def holds(self, expr: sp.Expr, term: Term) -> bool:
-        """Whether `expr` evaluates to the term's value here (a guard for simplified forms)."""
-        ids = self.trace.symbolic.ids
-        values = {s: sp.Float(repr(self.trace.values[ids[s.name]]), 20)
-                  for s in expr.free_symbols if s.name in ids}
-        number = complex(expr.xreplace(values).evalf(20))
-        expected = self.trace.value(term)
-        return abs(number - expected) <= 1e-9 * max(1.0, abs(expected))
 
 
 def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
@@ -296,7 +266,7 @@ def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-def _sections(context: _Context, escape: Callable[[str], str],
+def _sections(context: Context, escape: Callable[[str], str],
               first_run: bool = True) -> tuple[Section, ...]:
     """Forward, error and backward sections: once, or per example in online mode.
 
@@ -317,7 +287,7 @@ def _sections(context: _Context, escape: Callable[[str], str],
     return tuple(section for section in sections if section.groups)  # a focus empties some
 
 
-def _run_sections(context: _Context, escape: Callable[[str], str], run: int,
+def _run_sections(context: Context, escape: Callable[[str], str], run: int,
                   intro: bool) -> list[Section]:
     """The sections of one step: every example at once (run 0) or example `run` (online)."""
     symbolic = context.trace.symbolic
@@ -345,18 +315,22 @@ def _select(symbolic: Graph, stage: Stage, layer: int | None, run: int) -> list[
             and (run == 0 or t.example == run)]
 
 
-def _section(context: _Context, key: str, title: str, layer: str, terms: list[Term],
-             escape: Callable[[str], str], intro: bool = True) -> Section:
+def _section(context: Context, key: str, title: str, layer: str, terms: list[Term],
+             escape: Callable[[str], str], intro: bool = True, compact: bool = False
+             ) -> Section:
     groups: dict[str, list[Step]] = {}
     for term in terms:
         if context.keep is not None and term.id not in context.keep:
             continue
-        groups.setdefault(_group_title(context, term), []).append(context.step(term, escape))
+        step = context.step(term, escape)
+        groups.setdefault(_group_title(context, term), []).append(
+            lesson.compact(step) if compact else step)
     return Section(key, escape(title), escape(layer),
-                   tuple(Group(escape(g), tuple(s)) for g, s in groups.items()), intro)
+                   tuple(Group(escape(g), tuple(s)) for g, s in groups.items()), intro,
+                   compact=compact)
 
 
-def _group_title(context: _Context, term: Term) -> str:
+def _group_title(context: Context, term: Term) -> str:
     """Forward and backward steps are grouped per neuron; parameters and updates by themselves.
 
     With several examples in batch mode, per-example groups say which example they are.
@@ -371,8 +345,8 @@ def _group_title(context: _Context, term: Term) -> str:
         if spec.several and not term.example:
             return "Gradients over the batch"
         return f"{example}Gradients of the parameters"
-    if term.role == Role.ERROR:
-        return example.removesuffix(": ")
+    if term.role == Role.ERROR:  # after the update, a heading of their own
+        return "Error" if term.stage == Stage.AFTER else example.removesuffix(": ")
     layer = spec.layers[term.layer - 1] if term.layer else None
     of = None if term.of is None else symbolic.terms[term.of]
     error_derivative = (term.role == Role.LOCAL and of is not None and of.role == Role.ERROR
@@ -394,7 +368,7 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
     trace = run.kept[min(run.kept)]
     graph = trace.symbolic
     spec = graph.spec
-    symbols = _symbols(graph)  # one map for every formula: a map each made JSON quadratic
+    latex_of = symbols(graph)  # one map for every formula: a map each made JSON quadratic
     quantities = []
     for quantity in trace:
         term = quantity.term
@@ -405,7 +379,7 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
             "value": quantity.value,
             "formula": None if formula is None else mathfmt.text(formula),
             "latex": term.latex,
-            "formula_latex": None if formula is None else mathfmt.latex(formula, symbols),
+            "formula_latex": None if formula is None else mathfmt.latex(formula, latex_of),
             "depends_on": [graph.terms[p].name for p in term.parents],
         })
     document: dict[str, Any] = {
@@ -439,6 +413,6 @@ def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:
 
 def derivation_steps(trace: Trace, wanted: Sequence[str], fmt: str) -> dict[str, Step]:
     """The document's own step (formula → numbers → value) for each named quantity."""
-    context, escape = _Context(trace), ESCAPES[fmt]
+    context, escape = Context(trace), ESCAPES[fmt]
     return {name: context.step(trace.symbolic[name], escape) for name in wanted
             if name in trace.symbolic and trace.symbolic[name].formula is not None}

@@ -290,8 +290,10 @@ def asked(graph: Graph) -> tuple[str, ...]:
 
 
 def variant_spec(spec: Spec, values: Mapping[str, float]) -> Spec:
-    """The exercise with the drawn values in place and no [randomize]: a plain spec."""
+    """The exercise with the drawn values in place and no [randomize]: a plain spec. A
+    source's printed figures belong to the original values, so a variant drops them."""
     data = spec_to_dict(spec)
+    data.pop("published", None)
     refs = {names.name(ref): ref for ref, _ in spec.givens}
     for name, value in values.items():
         _place(data, refs[name], value)

@@ -108,7 +108,7 @@ def _format(fmt: str, allowed: Sequence[str], what: str) -> str:
 
 def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
            every: int = 0, figures: Mapping[str, str] | None = None,
-           focus_on: Sequence[str] = ()) -> str:
+           focus_on: Sequence[str] = (), follow: Sequence[str] | None = None) -> str:
     """The worked example (one step, or a training run) as text in `fmt` (md, tex or json).
 
     LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
@@ -116,18 +116,18 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     """
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
-    return render_document(document(source, fmt, every, figures, focus_on), fmt, env)
+    return render_document(document(source, fmt, every, figures, focus_on, follow), fmt, env)
 
 
 def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
-             figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = ()
-             ) -> Document:
+             figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = (),
+             follow: Sequence[str] | None = None) -> Document:
     """The view model of a worked example in `fmt` (md or tex); LaTeX with its TikZ figures
     unless `figures` says otherwise."""
     _format(fmt, FORMATS[:2], "a worked example")
     if fmt == "tex" and figures is None and not focus_on:
         figures = {key: code for key, (_, code) in figures_of(source).items()}
-    return build_document(source, fmt, every, figures, focus_on)
+    return build_document(source, fmt, every, figures, focus_on, follow)
 
 
 def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None) -> str:
@@ -192,28 +192,32 @@ def figure_file(stem: str, key: str) -> str:
 
 def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
                  env: jinja2.Environment | None = None, every: int = 0,
-                 focus_on: Sequence[str] = ()) -> dict[str, str | bytes]:
+                 focus_on: Sequence[str] = (), follow: Sequence[str] | None = None
+                 ) -> dict[str, str | bytes]:
     """The document and its companion files, by file name: Markdown comes with its SVG
     figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside.
     A focused document has no figures (it is for networks too large to draw)."""
     if fmt == "pdf":
-        return {f"{stem}.pdf": render_pdf(source, env, every, focus_on)}
+        return {f"{stem}.pdf": render_pdf(source, env, every, focus_on, follow)}
     if fmt != "md" or focus_on:
-        return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on)}
+        return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on,
+                                        follow=follow)}
     figures = figures_of(source)
     links = {key: figure_file(stem, key) for key in figures}
-    files: dict[str, str | bytes] = {f"{stem}.md": render(source, fmt, env, every, links)}
+    files: dict[str, str | bytes] = {
+        f"{stem}.md": render(source, fmt, env, every, links, follow=follow)}
     files.update({links[key]: picture for key, (picture, _) in figures.items()})
     return files
 
 
 def render_pdf(source: Trace | TrainingRun, env: jinja2.Environment | None = None,
-               every: int = 0, focus_on: Sequence[str] = ()) -> bytes:
+               every: int = 0, focus_on: Sequence[str] = (),
+               follow: Sequence[str] | None = None) -> bytes:
     """The LaTeX document compiled by pdflatex in a temporary folder: no shell escape, files
     read and written only there, a timeout, and fixed dates so the PDF is reproducible."""
     from .pdf import compile_pdf  # subprocess and signal: only for PDFs
 
-    return compile_pdf(render(source, "tex", env, every, focus_on=focus_on))
+    return compile_pdf(render(source, "tex", env, every, focus_on=focus_on, follow=follow))
 
 
 def notebook_latex(trace: Trace) -> str:

@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from . import diagram
-from .document import ESCAPES, Document, Row, Step, build_document
+from .document import ESCAPES, Document, build_document
 from .evaluation import Trace
 from .quantities import Ref, Role
+from .steps import Row, Step
 
 
 @dataclass(frozen=True)

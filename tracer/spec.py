@@ -21,6 +21,7 @@ from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
 from .grading import Grading, parse_grading
 from .numbers import shows_as_zero
+from .published import Published, parse_published
 from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
 from .randomize import Rule, parse_rules, targets_of
 from .reading import read_text
@@ -39,7 +40,7 @@ MAX_TERMS = 100_000
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
     "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
-    "randomize", "grading",
+    "randomize", "grading", "published",
 )
 MAX_ASK = 10000
 MAX_SPEC_BYTES = 2_000_000
@@ -96,6 +97,7 @@ class Spec:
     ask: tuple[str, ...] = ()  # quantities a question sheet asks for (default: see keys)
     randomize: tuple[Rule, ...] = ()  # how variants of the exercise are drawn
     grading: Grading = field(default_factory=Grading)  # how answers are marked
+    published: Published | None = None  # a source's figures, compared where they arise
     source: str = "<spec>"
 
     @property
@@ -223,6 +225,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
     if spec.grading != Grading():
         data["grading"] = {key: value for key, value in vars(spec.grading).items()
                            if value is not None and value != getattr(Grading(), key)}
+    if spec.published:
+        data["published"] = spec.published.as_dict()
     if not spec.several:
         data["inputs"] = dict(spec.inputs)
         data["targets"] = dict(spec.targets)
@@ -293,6 +297,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         if "randomize" in data else (),
         grading=parse_grading(data["grading"], read.fail, read.number)
         if "grading" in data else Grading(),
+        published=parse_published(data["published"], read.fail, read.number)
+        if "published" in data else None,
         source=source,
     )
     _check_structure(spec, read, listed="examples" in data)
