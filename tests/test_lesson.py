@@ -78,8 +78,9 @@ def test_the_post_steps_a_learner_must_see(seed_md: str) -> None:
         in seed_md
     # w1's big picture comes before its pieces, and its product line is there too.
     w1 = seed_md[seed_md.index("### Following $w_{1}$"):]
-    assert w1.index(r"\frac{\partial E_{total}}{\partial w_{1}} = \frac{\partial E_{total}}"
-                    r"{\partial out_{h1}}") < w1.index(r"\frac{\partial net_{o1}}{\partial out_{h1}} &=")
+    big_picture = w1.index(r"\frac{\partial E_{total}}{\partial w_{1}} = \frac{\partial "
+                           r"E_{total}}{\partial out_{h1}}")
+    assert big_picture < w1.index(r"\frac{\partial net_{o1}}{\partial out_{h1}} &=")
     assert r"0.036350306 \times 0.241300709 \times 0.05" in w1
 
 
