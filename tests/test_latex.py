@@ -7,6 +7,7 @@ pdflatex is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -122,3 +123,14 @@ def test_a_wide_layer_and_a_deep_network_compile(tmp_path: Path) -> None:
     for widths in ([2, 128, 2], [2] * 41):
         trace = tracer.trace(tracer.parse_spec(network(widths)))
         assert render_pdf(trace).startswith(b"%PDF")
+
+
+@needs_tex
+@pytest.mark.parametrize("name", ["seed", "softmax", "wide3442"])
+def test_no_line_runs_into_the_margin(name: str, tmp_path: Path) -> None:
+    """No overfull box over 1 pt: every step, table and figure fits the text width."""
+    compile_pdf(tracer.render(tracer.trace(spec_for(name)), "tex"), tmp_path)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    overfull = [float(points) for points in
+                re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+    assert not [points for points in overfull if points > 1.0], overfull

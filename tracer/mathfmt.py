@@ -74,7 +74,9 @@ def text(expr: sp.Expr) -> str:
     return str(_TextPrinter().doprint(expr))
 
 
-LINE_WIDTH = 64  # characters a reader sees on a line of a long sum: about the text width
+# Characters a reader sees on a line of a long sum: a line may run one term past it, and a
+# PDF's text width holds about 70 beside a step's left-hand side (measured: no overfull box).
+LINE_WIDTH = 48
 _UNSEEN = re.compile(r"\\[A-Za-z]+|[{}_^ ]")  # command names, grouping, spaces
 
 
@@ -83,7 +85,7 @@ def broken_sum(form: str, width: int = LINE_WIDTH) -> str:
     broken only at a top-level + or −: TeX stops with "Dimension too large" on a line of 128
     products (about 6 m), and no reader follows one. Short forms come back as they were."""
     unseen = {i for m in _UNSEEN.finditer(form) for i in range(m.start(), m.end())}
-    if len(form) - len(unseen) <= 2 * width:
+    if len(form) - len(unseen) <= width + width // 2:
         return form
     out, depth, line = [], 0, 0
     for i, char in enumerate(form):
