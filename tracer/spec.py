@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import names
+from . import messages, names
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
 from .grading import Grading, parse_grading
@@ -39,7 +39,7 @@ MAX_TERMS = 100_000
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
     "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
-    "randomize", "grading",
+    "randomize", "grading", "lang",
 )
 MAX_ASK = 10000
 MAX_SPEC_BYTES = 2_000_000
@@ -97,6 +97,7 @@ class Spec:
     randomize: tuple[Rule, ...] = ()  # how variants of the exercise are drawn
     grading: Grading = field(default_factory=Grading)  # how answers are marked
     source: str = "<spec>"
+    lang: str = messages.DEFAULT  # the language of the documents, sheets and feedback
 
     @property
     def inputs(self) -> tuple[tuple[str, float], ...]:
@@ -218,6 +219,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
         "learning_rate": spec.learning_rate, "update_biases": spec.update_biases,
         "update_order": spec.update_order, "digits": spec.digits, "carry": spec.carry,
     }
+    if spec.lang != messages.DEFAULT:
+        data["lang"] = spec.lang
     if spec.ask:
         data["ask"] = list(spec.ask)
     if spec.grading != Grading():
@@ -294,6 +297,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         grading=parse_grading(data["grading"], read.fail, read.number)
         if "grading" in data else Grading(),
         source=source,
+        lang=read.choice(data, "lang", messages.languages(), messages.DEFAULT),
     )
     _check_structure(spec, read, listed="examples" in data)
     return spec
