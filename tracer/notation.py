@@ -87,9 +87,11 @@ def foreign(text: str) -> str:
 
 # -- Chinese around the answers ---------------------------------------------------------------
 # What Chinese input methods type and Chinese sheets write around an answer: full-width forms
-# of ASCII (＝ （ ） － ＋ ： ０-９, U+FF01-FF5E, one for one), the ideographic space, labels
-# such as 答：, 解: or 隐藏层净输入：, words before a name, and remarks after the value.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# of ASCII signs and digits (＝ （ ） － ＋ ： ０-９, one for one; not letters: ｏut_h1 is
+# refused, it only looks like a name), the ideographic space, labels such as 答：, 解: or
+# 隐藏层净输入：, words before a name, and remarks after the value.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)
+               if not chr(code - 0xFEE0).isalpha()} | {0x3000: 0x20}
 _IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = f"{_IDEOGRAPH}\u3001-\u303f"  # ideographs, and the CJK punctuation 、。「」【】
 _LABEL = re.compile(f"^\\s*[{_CJK}]*[{_IDEOGRAPH}][{_CJK}]*\\s*:\\s*")  # 答：, 解:
