@@ -94,7 +94,8 @@ _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)
                if not chr(code - 0xFEE0).isalpha()} | {0x3000: 0x20}
 _IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = f"{_IDEOGRAPH}\u3001-\u303f"  # ideographs, and the CJK punctuation 、。「」【】
-_LABEL = re.compile(f"^\\s*[{_CJK}]*[{_IDEOGRAPH}][{_CJK}]*\\s*:\\s*")  # 答：, 解:
+_LABEL = re.compile(  # 答：, 解:, （1）答：
+    f"^\\s*(?:\\(\\d{{1,3}}\\)\\s*)?[{_CJK}]*[{_IDEOGRAPH}][{_CJK}]*\\s*:\\s*")
 _WORDS_BEFORE = re.compile(f"^\\s*[{_CJK}]+\\s+")  # 权重 w5 = …
 _REMARK = re.compile(f"\\s*\\(?\\s*[{_CJK}].*$")  # … = 0.36 （保留四位小数）, … = 0.36。
 _ANY_IDEOGRAPH = re.compile(f"[{_IDEOGRAPH}]")

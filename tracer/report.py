@@ -139,7 +139,8 @@ def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackS
     lines = tuple(
         FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
                      verdict_text(r.formula, t) if r.formula else "",
-                     markdown_text(f"{r.diagnosis}: {diagnosis_text(r.diagnosis, t)}"
+                     markdown_text(t("report.diagnosed", id=r.diagnosis,
+                                     description=diagnosis_text(r.diagnosis, t))
                                    if r.diagnosis else ""),
                      markdown_text(r.reason),
                      steps.get(r.name) if r.status != Status.CORRECT else None,
