@@ -87,7 +87,7 @@ def python_uses(source: str, name: str) -> Iterator[tuple[str, str, frozenset[st
                 first.value):
             yield name, first.value, passed
         elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
-            yield name, f"{first.values[0].value}*", passed
+            yield name, str(first.values[0].value) + "*", passed
 
 
 def all_python_uses() -> list[tuple[str, str, frozenset[str] | None]]:
