@@ -31,8 +31,9 @@ from tracer.examples import example_spec, example_text
 from tracer.misconceptions import CATALOGUE
 from tracer.network import build_trace
 from tracer.notation import labelled
-from tracer.renderer import builtin_templates
-from tracer.report import GRADEBOOK_COLUMNS, REPORT_COLUMNS
+from tracer.renderer import builtin_templates, environment, render_feedback, render_question
+from tracer.report import GRADEBOOK_COLUMNS, REPORT_COLUMNS, feedback_sheet
+from tracer.sheets import question_sheet
 from tracer.spec import UPDATE_ORDERS, parse_spec
 
 PACKAGE = Path(tracer.__file__).parent
@@ -337,12 +338,13 @@ def test_chinese_does_not_open_the_whitelist(checker: Checker, line: str) -> Non
 
 
 def test_reasons_in_chinese(checker: Checker) -> None:
-    report = checker.mark("net_h1 = 0,3775\nw9 = 1\nout_h1 = exp(\nnet_h1\n")
+    report = checker.mark("net_h1 = 0,3775\nw9 = 1\nout_h1 = exp(\nnet_h1\nw5_new = 王\n")
     reasons = [r.reason for r in report.lines]
     assert "请用小数点" in reasons[0]
     assert "未知的量名" in reasons[1]
     assert "不是合法的公式" in reasons[2]
     assert "应写成" in reasons[3]
+    assert "‘王’：含有非 ASCII 字符" in reasons[4]
     assert all(CJK.search(reason) for reason in reasons)
 
 
@@ -376,3 +378,16 @@ def test_only_cjk_documents_load_ctex(tmp_path: Path, monkeypatch: pytest.Monkey
         for name in ("v1.question.tex", "booklet.tex"):
             loads = "{ctex}" in Path(lang, name).read_text(encoding="utf-8")
             assert loads == (lang == "zh"), (lang, name)
+
+
+def test_a_users_template_reaches_the_messages(tmp_path: Path) -> None:
+    """An override (sandboxed) calls `t` as the built-ins do."""
+    (tmp_path / "question.md.j2").write_text(
+        '{% extends "builtin/question.md.j2" %}{# course NN 101 #}\n', encoding="utf-8")
+    (tmp_path / "check.md.j2").write_text('{{ t("feedback.worked") }}|{{ t.lang }}\n',
+                                          encoding="utf-8")
+    trace = evaluate(build_trace(dataclasses.replace(example_spec(), lang="zh")))
+    env = environment([tmp_path])
+    assert "## 求解" in render_question(question_sheet(trace, "md", ["w5_new"]), "md", env)
+    sheet = feedback_sheet(Checker(trace).mark(""), trace)
+    assert render_feedback(sheet, env) == "这一步的完整推导：|zh\n"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -52,7 +52,7 @@ class Catalogue:
     gives the text."""
 
     lang: str
-    entries: Mapping[str, str]
+    entries: Mapping[str, str] = field(hash=False)  # hashed by its language
 
     def __call__(self, key: str, /, **values: object) -> str:
         try:

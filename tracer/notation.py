@@ -120,6 +120,6 @@ def labelled(line: str) -> str:
         return f"# {line}" if _ANY_IDEOGRAPH.search(text) else text
     name, _, rest = text.partition("=")
     kept = _REMARK.sub("", rest)
-    if kept != rest:
-        comment = rest[len(kept):] + comment
-    return f"{name}={kept}" + (f" #{comment}" if comment else "")
+    if kept.strip() and kept != rest:  # w5 = 王 keeps its 王, for the reader to refuse
+        rest, comment = kept, rest[len(kept):] + comment
+    return f"{name}={rest}" + (f" #{comment}" if comment else "")
