@@ -37,12 +37,12 @@ def languages() -> tuple[str, ...]:
 def placeholders(text: str) -> frozenset[str]:
     """The `{name}` placeholders of a message; ValueError for any other kind of field."""
     found = set()
-    for _, field, spec, conversion in string.Formatter().parse(text):
-        if field is None:
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
             continue
-        if not field.isidentifier() or spec or conversion:
-            raise ValueError(f"placeholder {{{field}}} must be a plain {{name}}")
-        found.add(field)
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} must be a plain {{name}}")
+        found.add(name)
     return frozenset(found)
 
 
