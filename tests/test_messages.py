@@ -391,3 +391,18 @@ def test_a_users_template_reaches_the_messages(tmp_path: Path) -> None:
     assert "## 求解" in render_question(question_sheet(trace, "md", ["w5_new"]), "md", env)
     sheet = feedback_sheet(Checker(trace).mark(""), trace)
     assert render_feedback(sheet, env) == "这一步的完整推导：|zh\n"
+
+
+def test_keys_made_in_english_are_graded_in_chinese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest's fingerprint does not hold the language."""
+    monkeypatch.chdir(tmp_path)
+    Path("ex.toml").write_text(SPEC, encoding="utf-8")
+    assert main(["keys", "ex.toml", "--variants", "1", "--seed", "3", "-o", "keys"]) == 0
+    Path("inbox").mkdir()
+    shutil.copy("keys/manifest.json", "inbox/manifest.json")
+    Path("inbox/v1.txt").write_text("答：net_h1 ＝ 0.5\n", encoding="utf-8")
+    assert main(["check", "ex.toml", "inbox", "--lang", "zh"]) == 1
+    rows = list(csv.reader(Path("inbox/gradebook.csv").read_text(encoding="utf-8-sig")
+                           .splitlines()))
+    assert rows[0][0] == "学号" and rows[1][0] == "v1" and "错误" in rows[1]
