@@ -406,3 +406,17 @@ def test_keys_made_in_english_are_graded_in_chinese(
     rows = list(csv.reader(Path("inbox/gradebook.csv").read_text(encoding="utf-8-sig")
                            .splitlines()))
     assert rows[0][0] == "学号" and rows[1][0] == "v1" and "错误" in rows[1]
+
+
+def test_a_third_language_is_a_catalogue_file(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in messages.FOLDER.glob("*.toml"):
+        shutil.copy(path, tmp_path / path.name)
+    english = (messages.FOLDER / "en.toml").read_text(encoding="utf-8")
+    (tmp_path / "xx.toml").write_text(english.replace('"Compute"', '"Kompute"'),
+                                      encoding="utf-8")
+    monkeypatch.setattr(messages, "FOLDER", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    Path("ex.toml").write_text('lang = "xx"\n' + SPEC, encoding="utf-8")
+    assert main(["keys", "ex.toml", "--variants", "1", "--seed", "3", "-o", "keys"]) == 0
+    assert "## Kompute" in Path("keys/v1.question.md").read_text(encoding="utf-8")
