@@ -18,8 +18,9 @@ PACKAGE = Path(tracer.__file__).parent
 
 # Lower layers first; a module may import its own layer or lower ones only.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "reading", "numbers", "escape", "acyclic", "memo", "derived", "functions",
-     "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "published", "formats",
+    ("errors", "messages", "reading", "numbers", "escape", "acyclic", "memo", "derived",
+     "functions", "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading",
+     "published", "formats",
      "notation"),
     ("names",),  # the naming scheme
     ("spec", "examples"),

@@ -376,7 +376,7 @@ def test_rounding_credit_shows_in_the_gradebook_and_the_question_sheet_asks_for_
                               .splitlines()))
     assert (row["score"], row["out_h1"]) == ("0.7500", "rounding")
     assert main(["keys", "ex.toml", "--variants", "1", "--seed", "1", "-o", "keys"]) == 0
-    assert "to\n4 decimal places" in Path("keys/v1.question.md").read_text(encoding="utf-8")
+    assert "to 4 decimal places" in Path("keys/v1.question.md").read_text(encoding="utf-8")
 
 
 def test_a_dropped_half_in_the_error_itself_is_factor_two(seed: Trace) -> None:

@@ -30,6 +30,7 @@ def test_wheel_contains_templates_and_examples(wheel: Path) -> None:
     assert "tracer/templates/worked.md.j2" in names
     assert "tracer/templates/worked.tex.j2" in names
     assert "tracer/examples/seed.toml" in names
+    assert {f"tracer/catalogues/{lang}.toml" for lang in ("en", "zh")} <= set(names)
 
 
 def test_installed_wheel_renders_from_another_folder(wheel: Path, tmp_path: Path) -> None:

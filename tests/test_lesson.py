@@ -111,6 +111,7 @@ def test_the_comparisons_are_recomputed_not_assumed() -> None:
     assert tracer.trace(sequential)["E_total_after"] == pytest.approx(after.reproduced,
                                                                       abs=1e-15)
     # A printed figure that matches ours says so, and a spec without figures has none.
+    assert spec.published is not None
     same = replace(spec, published=replace(spec.published, values=(
         replace(spec.published.values[0], value=-0.019049118),)))
     assert comparison.compare(same)[0].agrees
@@ -154,11 +155,15 @@ def product_agrees(step: Step) -> bool:
     for factor in factors:
         product *= factor
     shown = Decimal(step.value)
-    unit = Decimal(1).scaleb(shown.as_tuple().exponent)
     # Each factor is off by up to half its last digit; that error grows with the product.
-    slack = sum(abs(product / f) * Decimal(1).scaleb(f.as_tuple().exponent) / 2
-                for f in factors if f)
-    return abs(product - shown) <= unit / 2 + slack
+    slack = sum((abs(product / f) * last_digit(f) / 2 for f in factors if f), Decimal(0))
+    return abs(product - shown) <= last_digit(shown) / 2 + slack
+
+
+def last_digit(number: Decimal) -> Decimal:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Decimal(1).scaleb(exponent)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,6 +15,7 @@ CORE = {
     "tracer", "tracer.acyclic", "tracer.cli", "tracer.codegen", "tracer.derived",
     "tracer.errors", "tracer.escape", "tracer.evaluation", "tracer.examples", "tracer.formats",
     "tracer.functions", "tracer.grading", "tracer.graph", "tracer.memo", "tracer.names",
+    "tracer.messages",  # the spec's `lang` is one of the catalogues' languages
     "tracer.network",
     "tracer.notation",
     "tracer.numbers", "tracer.quantities", "tracer.randomize", "tracer.reading", "tracer.spec",

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import notation
+from . import messages, notation
 from .names import NameTable
 from .safeexpr import Formula, FormulaError, parse_formula, parse_number
 
@@ -68,20 +68,23 @@ class Line:
         return tuple(part.formula for part in self.parts if part.formula is not None)
 
 
-def parse_sheet(text: str, names: NameTable) -> list[Line]:
-    """Every non-blank, non-comment line, read or marked invalid with its reason; past a
-    limit of the sheet, one invalid line saying from where nothing was marked."""
+def parse_sheet(text: str, names: NameTable, t: messages.Catalogue | None = None
+                ) -> list[Line]:
+    """Every non-blank, non-comment line, read or marked invalid with its reason (in `t`'s
+    language, English by default); past a limit of the sheet, one invalid line saying from
+    where nothing was marked."""
+    t = t or messages.catalogue()
     raws, cut = _head(text)
-    suggest = _Suggestions(names.suggest, MAX_SUGGESTIONS)
+    suggest = _Suggestions(names.closest, MAX_SUGGESTIONS)
     lines: list[Line] = []
     for number, raw in enumerate(raws, start=1):
         if len(lines) >= MAX_LINES and _content(raw):
-            return [*lines, _unmarked(number, f"has more than {MAX_LINES} answer lines")]
-        line = _parse_line(number, raw, names, suggest)
+            return [*lines, _unmarked(number, t("sheet.too_many_lines", limit=MAX_LINES), t)]
+        line = _parse_line(number, notation.labelled(raw), names, suggest, t)
         if line is not None:
             lines.append(line)
     if cut:
-        lines.append(_unmarked(len(raws) + 1, f"is longer than {MAX_SHEET} characters"))
+        lines.append(_unmarked(len(raws) + 1, t("sheet.too_long", limit=MAX_SHEET), t))
     return lines
 
 
@@ -93,9 +96,8 @@ def _head(text: str) -> tuple[list[str], bool]:
     return text[:MAX_SHEET].splitlines()[:-1], True
 
 
-def _unmarked(number: int, why: str) -> Line:
-    return Line(number, "", None, error=f"this line and those after it were not marked: "
-                                        f"the sheet {why}")
+def _unmarked(number: int, why: str, t: messages.Catalogue) -> Line:
+    return Line(number, "", None, error=t("sheet.unmarked", why=why))
 
 
 def _content(raw: str) -> str:
@@ -104,7 +106,8 @@ def _content(raw: str) -> str:
 
 
 class _Suggestions:
-    """A "did you mean" for the first `count` unknown names of a sheet, then nothing."""
+    """The nearest name (a "did you mean") for the first `count` unknown names of a sheet,
+    then nothing."""
 
     def __init__(self, suggest: Callable[[str], str], count: int) -> None:
         self._suggest, self._left = suggest, count
@@ -114,51 +117,54 @@ class _Suggestions:
         return self._suggest(written) if self._left >= 0 else ""
 
 
-def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str], str]
-                ) -> Line | None:
+def _parse_line(number: int, raw: str, names: NameTable, suggest: Callable[[str], str],
+                t: messages.Catalogue) -> Line | None:
     if len(raw) > MAX_LINE:
-        return _too_long(number, raw, names)
+        return _too_long(number, raw, names, t)
     content = _content(raw)
     if not content:
         return None
     pieces = content.split("=")
     written = pieces[0].strip()
     if len(pieces) < 2:
-        return Line(number, written, None, error="expected `name = value`")
+        return Line(number, written, None, error=t("sheet.expected_equals"))
     name = names.resolve(written)
     if name is None:
-        return Line(number, written, None, error=_unknown(written, suggest))
+        return Line(number, written, None, error=_unknown(written, suggest, t))
     if len(pieces) - 1 > MAX_PARTS:
-        return Line(number, written, name, error=f"more than {MAX_PARTS} parts")
+        return Line(number, written, name, error=t("sheet.too_many_parts", limit=MAX_PARTS))
     if ";" in content:  # w5 = 0.36; w6 = 0.41 would be marked by w6's number
-        return Line(number, written, name, error="one answer a line (‘;’ found)")
-    return _read_parts(number, written, name, pieces[1:], names)
+        return Line(number, written, name, error=t("sheet.one_answer"))
+    return _read_parts(number, written, name, pieces[1:], names, t)
 
 
-def _too_long(number: int, raw: str, names: NameTable) -> Line:
+def _too_long(number: int, raw: str, names: NameTable, t: messages.Catalogue) -> Line:
     """An over-long line, unread but under its quantity's name when its start names one
     (a gradebook's column is named by it)."""
     head = raw[:NAME_SPAN].split("=", 1)
     name = names.resolve(head[0]) if len(head) == 2 else None
     written = head[0].strip() if name else raw[:QUOTED]
-    return Line(number, written, name, error=f"line longer than {MAX_LINE} characters")
+    return Line(number, written, name, error=t("sheet.line_too_long", limit=MAX_LINE))
 
 
-def _unknown(written: str, suggest: Callable[[str], str]) -> str:
+def _unknown(written: str, suggest: Callable[[str], str], t: messages.Catalogue) -> str:
     """Why a name is not read: a character we do not accept, or no such quantity."""
     foreign = notation.foreign(written)
+    quoted = _quoted(written, 2 * QUOTED)
     if foreign:
-        return (f"unknown quantity name {_quoted(written, 2 * QUOTED)}: contains non-ASCII "
-                f"characters ({foreign})")
-    return f"unknown quantity name {_quoted(written, 2 * QUOTED)}{suggest(written)}"
+        return t("sheet.unknown_foreign", name=quoted, char=foreign)
+    suggestion = suggest(written)
+    if suggestion:
+        return t("sheet.unknown_suggest", name=quoted, suggestion=suggestion)
+    return t("sheet.unknown", name=quoted)
 
 
-def _read_parts(number: int, written: str, name: str, texts: Sequence[str], names: NameTable
-                ) -> Line:
+def _read_parts(number: int, written: str, name: str, texts: Sequence[str], names: NameTable,
+                t: messages.Catalogue) -> Line:
     parts: list[Part] = []
     unread = ""
     for text in texts:
-        part = _parse_part(text.strip(), names)
+        part = _parse_part(text.strip(), names, t)
         if isinstance(part, str):
             unread = unread or part
         else:
@@ -170,28 +176,28 @@ def _read_parts(number: int, written: str, name: str, texts: Sequence[str], name
     return Line(number, written, name, tuple(parts), unread=unread)
 
 
-def _parse_part(text: str, names: NameTable) -> Part | str:
+def _parse_part(text: str, names: NameTable, t: messages.Catalogue) -> Part | str:
     """A Part, or the reason it cannot be read."""
     if not text:
-        return "empty part"
+        return t("sheet.empty_part")
     plain = notation.normalize(text)  # −0.5 is a number
     number = parse_number(plain)
     if number is not None:
         return Part(text, number=number, written=plain.strip())
     if re.search(r"\d,\d", plain):  # 0,5: a decimal comma (a tuple, or two arguments)
         fixed = re.sub(r"(?<=\d),(?=\d)", ".", text)
-        return f"{_quoted(text)}: use a decimal point ({_cut(fixed)})"
+        return t("sheet.decimal_comma", part=_quoted(text), fixed=_cut(fixed))
     if re.fullmatch(r"[+-]?[\d.eE+-]+", plain):
-        return f"{_quoted(text)} is not a finite decimal number"
+        return t("sheet.not_finite", part=_quoted(text))
     try:
         formula = parse_formula(text, names.matcher)  # made at the first formula
     except FormulaError as exc:
-        return f"{_quoted(text)}: {exc}"
+        return t("sheet.part_error", part=_quoted(text), why=exc.said(t))
     if not formula.names:  # arithmetic without names: the substitution step
         try:
             return Part(text, number=formula.evaluate({}))
         except FormulaError as exc:
-            return f"{_quoted(text)} {exc}"
+            return t("sheet.part_predicate", part=_quoted(text), why=exc.said(t))
     return Part(text, formula=formula)
 
 

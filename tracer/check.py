@@ -43,7 +43,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from . import keys, names
+from . import keys, messages, names
 from .acyclic import cycle_collection_paused
 from .answers import Line, parse_sheet
 from .codegen import Step, compile_formulas, compile_steps, compile_trace
@@ -80,17 +80,26 @@ POINTS = 4  # random points for formula equivalence, besides the actual values
 FORMULA_RTOL = 1e-7
 MAX_DIAGNOSED = 200  # wrong lines a sheet searched for a misconception; the rest say so
 MAX_CACHED_VARIANTS = 32  # compiled variants (and their values) a checker keeps
-GIVEN = "given by the exercise: later lines are judged from its true value"
-NUMBER_REQUIRED = "the exercise asks for the number too: the formula alone is incomplete"
 MAX_ROUNDED_TERMS = 20_000  # traces re-evaluated rounded for `rounded-carry` (7 of them)
 # Diagnoses that are not a wrong rule: the value is right but for its rounding. They earn
 # the exercise's `rounding` credit.
-ROUNDING = {
-    "rounding": "the right value with too few figures",
-    "rounded-carry": "computed from earlier values rounded to fewer figures than asked: "
-                     "carry the unrounded values",
-}
-DIAGNOSES = {**{m.id: m.description for m in CATALOGUE}, **ROUNDING}
+ROUNDING = {key: messages.catalogue()(f"misconception.{key}")
+            for key in ("rounding", "rounded-carry")}
+DIAGNOSES = {**{m.id: m.description for m in CATALOGUE}, **ROUNDING}  # in English
+
+
+def diagnosis_text(diagnosis: str, t: messages.Catalogue) -> str:
+    """A diagnosis (a misconception's id, or a rounding) described in `t`'s language."""
+    return t(f"misconception.{diagnosis}")
+
+
+def status_text(status: Status, t: messages.Catalogue) -> str:
+    """A status (correct, carried, …) in `t`'s language."""
+    return t(f"status.{status}")
+
+
+def verdict_text(verdict: Verdict, t: messages.Catalogue) -> str:
+    return t(f"verdict.{verdict}")
 
 
 MAX_SHEET_BYTES = 5_000_000  # an answer sheet's file
@@ -101,8 +110,8 @@ def read_sheet(path: Path) -> str:
     return read_text(path, MAX_SHEET_BYTES)
 
 
-def _joined(*reasons: str) -> str:
-    return "; ".join(reason for reason in reasons if reason)
+def _joined(t: messages.Catalogue, *reasons: str) -> str:
+    return t("language.semicolon").join(reason for reason in reasons if reason)
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,7 @@ class Checker:
         self.symbolic = trace.symbolic
         self.grading = self.symbolic.spec.grading
         self.tolerance = tolerance or Tolerance.of(self.grading)
+        self.t = messages.catalogue(self.symbolic.spec.lang)  # the reasons' language
         self.table = names.NameTable((t.name, t.ref) for t in self.symbolic)
         self.givens = [trace.value(term) for term in self.symbolic.givens]
         wanted = keys.asked(self.symbolic) if asked is None else asked
@@ -275,7 +285,7 @@ class Checker:
 
     @cycle_collection_paused()  # the trace is large: a collection walks it, to find nothing
     def mark(self, text: str) -> Report:
-        lines = parse_sheet(text, self.table)
+        lines = parse_sheet(text, self.table, self.t)
         student = self._student_values(lines)
         recomputed = self.carried(student)
         marked = [self._mark_line(line, student, recomputed) for line in lines]
@@ -306,13 +316,14 @@ class Checker:
                 yield replace(result, scored=result.name in asked, credit=self._credit(result))
             elif counted is not None:
                 yield replace(result, scored=False, reason=_joined(
-                    result.reason, f"also answered on line {counted.line}, which counts"))
+                    self.t, result.reason, self.t("check.answered_again", line=counted.line)))
             else:
                 yield replace(result, scored=False)
         for name in self.asked:
             if name not in answer:
                 expected = self.trace.values[self.symbolic.position(name)]
-                yield Result(0, name, Status.MISSING, expected=expected, reason="not answered")
+                yield Result(0, name, Status.MISSING, expected=expected,
+                             reason=self.t("check.not_answered"))
 
     def _credit(self, result: Result) -> float:
         if result.status in (Status.CORRECT, Status.CARRIED):
@@ -378,7 +389,7 @@ class Checker:
         expected = self.trace.values[position]
         verdict, reason = self._formula_verdict(line)
         if line.unread:
-            reason = _joined(f"formula not read: {line.unread}", reason)
+            reason = _joined(self.t, self.t("check.formula_not_read", why=line.unread), reason)
         given = line.number
         if given is None:  # a formula alone: marked by its verdict
             if verdict is None:
@@ -387,11 +398,12 @@ class Checker:
             given = self._formula_value(line.formulas[-1], student)
             status = Status.CORRECT if verdict == Verdict.EQUIVALENT else Status.WRONG
             if self.grading.require_numbers and status == Status.CORRECT:
-                status, reason = Status.INCOMPLETE, _joined(reason, NUMBER_REQUIRED)
+                status = Status.INCOMPLETE
+                reason = _joined(self.t, reason, self.t("check.number_required"))
         else:
             status = self._status(position, given, student, recomputed, line.written_number)
         if status == Status.WRONG and self._is_given(position):
-            reason = reason or GIVEN
+            reason = reason or self.t("check.given")
         own = recomputed[position] if math.isfinite(recomputed[position]) else None
         return Result(line.line, line.name, status, given, expected, verdict, None, reason,
                       own, line.written_number)
@@ -430,8 +442,8 @@ class Checker:
                     found.append(diagnosis)
                 yield replace(result, diagnosis=diagnosis)
             else:
-                yield replace(result, reason=f"not diagnosed: only the first {MAX_DIAGNOSED} "
-                                             "wrong lines of a sheet are")
+                yield replace(result, reason=self.t("check.not_diagnosed",
+                                                    limit=MAX_DIAGNOSED))
 
     def _status(self, position: int, given: float, student: Mapping[int, float],
                 recomputed: Sequence[float], written: str) -> Status:
@@ -476,13 +488,13 @@ class Checker:
             return None, ""
         formula = line.formulas[-1]
         if line.name in formula.names:
-            return None, "the formula uses the quantity itself"
-        agreeing, failure = 0, "the formula cannot be computed"
+            return None, self.t("check.formula_circular")
+        agreeing, failure = 0, self.t("check.formula_not_computable")
         for values in self._points:
             try:
                 value = formula.evaluate(values)
             except FormulaError as exc:
-                failure = f"the formula {exc}"
+                failure = self.t("check.formula_error", why=exc.said(self.t))
                 continue
             except KeyError:  # a name the exact trace lacks (none should)
                 continue

@@ -8,6 +8,7 @@ it does not use (tests/test_startup.py lists what `import tracer.cli` loads).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import re
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from . import messages
 from .errors import OutputError, TracerError
 from .escape import terminal_text
 from .evaluation import Trace, evaluate
@@ -45,6 +47,9 @@ class _Parser(argparse.ArgumentParser):
                                    f" (see {self.prog} --help)\n")
 
 
+LANG_HELP = "the language of what it writes (default: the spec's lang, else en)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tracer", description="Step-by-step backpropagation derivations.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -59,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="train for N updates: an error table and chosen derivations")
     render_cmd.add_argument("--show-steps", default="",
                             help="updates to derive in full, e.g. 1,2,10000 (default: 1)")
+    render_cmd.add_argument("--lang", help=LANG_HELP)
     render_cmd.add_argument("--every", type=int, default=0,
                             help="rows of the error table every K updates (default: N/10)")
     render_cmd.add_argument("--templates", type=Path, action="append", default=[],
@@ -93,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("--seed", type=int, required=True, help="the exercise seed")
     keys.add_argument("-f", "--format", choices=KEY_FORMATS, default="md")
     keys.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    keys.add_argument("--lang", help=LANG_HELP)
     keys.add_argument("--booklet", action="store_true", help="also every key in one file")
     keys.add_argument("--lms", default="", metavar="LIST",
                       help="also files for learning platforms: moodle, qti, qti-quizzes, "
@@ -109,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-3)")
     check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-9)")
     check.add_argument("--sig-figs", type=int, help="agreement to N significant figures")
+    check.add_argument("--lang", help=LANG_HELP)
     check.add_argument("--manifest", type=Path,
                        help="from tracer keys: grade each sheet against its own variant")
     _force(check)
@@ -176,6 +184,14 @@ def _spec(path: Path | None) -> Spec:
     return example_spec() if path is None else load_spec(path)
 
 
+def _in_language(spec: Spec, lang: str | None) -> Spec:
+    """The spec in the language `--lang` asks for (its own `lang` without the option)."""
+    if lang is None:
+        return spec
+    messages.catalogue(lang, key="--lang")  # a language without a catalogue is an error
+    return dataclasses.replace(spec, lang=lang)
+
+
 def _stem(path: Path | None) -> str:
     return DEFAULT if path is None else path.stem
 
@@ -185,7 +201,7 @@ def _render(args: argparse.Namespace) -> int:
     from .renderer import environment, render, render_files, render_pdf
 
     fmt = args.format or _format_from(args.output) or "md"
-    symbolic = build_trace(_spec(args.spec))
+    symbolic = build_trace(_in_language(_spec(args.spec), args.lang))
     env = environment(args.templates)
     source: Trace | TrainingRun = evaluate(symbolic)
     if args.iterations or args.show_steps:
@@ -380,7 +396,7 @@ def _keys(args: argparse.Namespace) -> int:
     if args.variants is not None and not 1 <= args.variants <= MAX_STUDENTS:
         raise TracerError(f"must be from 1 to {MAX_STUDENTS}, got {args.variants}",
                           key="--variants")
-    symbolic = build_trace(load_spec(args.spec))
+    symbolic = build_trace(_in_language(load_spec(args.spec), args.lang))
     entries: list[tuple[str, Student | None]]
     if args.roster is not None:
         entries = [(student.id, student) for student in read_roster(args.roster)]
@@ -423,7 +439,7 @@ def _check(args: argparse.Namespace) -> int:
     from .files import stamped, write_atomic
 
     tolerance = _tolerance(args)
-    symbolic = build_trace(load_spec(args.spec))
+    symbolic = build_trace(_in_language(load_spec(args.spec), args.lang))
     if args.sheet.is_dir() or args.manifest is not None:
         return _check_folder(args, symbolic, tolerance)
     checker = Checker(evaluate(symbolic), tolerance)
@@ -448,13 +464,18 @@ def _report(report: Report, trace: Trace, fmt: str) -> str:
     if fmt == "gradescope":  # results.json, read by Gradescope: no key of ours in it
         from .report import gradescope_json
 
-        return json.dumps(gradescope_json(report, trace.symbolic.spec.digits), indent=2,
+        return json.dumps(gradescope_json(report, trace.symbolic.spec.digits, _words(trace)),
+                          indent=2,
                           ensure_ascii=False) + "\n"
     if fmt == "md":
         from .renderer import render_feedback
 
         return render_feedback(feedback_sheet(report, trace))
-    return report_text(report, trace.symbolic.spec.digits)
+    return report_text(report, trace.symbolic.spec.digits, _words(trace))
+
+
+def _words(trace: Trace) -> messages.Catalogue:
+    return messages.catalogue(trace.symbolic.spec.lang)
 
 
 def _check_folder(args: argparse.Namespace, symbolic: Graph,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from . import messages
 from .document import ESCAPES
 from .files import stamped
 from .gift import gift_text
@@ -70,9 +71,10 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
         files[named["spec"]] = variant_toml(spec, variant)
         files[named["answers"]] = blank_sheet(spec, variant, wanted)
     if booklet:
-        labels = [escape(_who(v) or f"Variant {v.file_id}") for v in variants]
+        t = messages.catalogue(spec.lang)
+        labels = [escape(_who(v) or t("booklet.variant", id=v.file_id)) for v in variants]
         documents[f"booklet.{fmt}"] = "the booklet", render_booklet(
-            make_booklet(keys, labels), source, env)
+            make_booklet(keys, labels, spec.lang), source, env)
     files.update(_compiled(documents, fmt, progress))
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.

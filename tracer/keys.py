@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import names
+from . import messages, names
 from .errors import NumericError, SpecError, TracerError
 from .escape import spreadsheet_safe, visible_text
 from .evaluation import Trace, evaluate
@@ -365,10 +365,11 @@ def variant_toml(spec: Spec, variant: Variant) -> str:
 def blank_sheet(spec: Spec, variant: Variant, wanted: Sequence[str]) -> str:
     student = variant.student
     who = f"{_one_line(student.id)} {_one_line(student.name)}".strip() if student else "-"
-    lines = [f"# Answer sheet: {_one_line(spec.title)}",
-             f"# Variant {variant.file_id}, student: {who}",
-             "# One answer per line: name = value, or name = formula = value. "
-             "Lines starting with # are ignored.",
+    t = messages.catalogue(spec.lang)
+    # `# Variant <id>` stays as it is in every language: `answers.variant_named` reads it.
+    lines = [f"# {t('answer_sheet.title', title=_one_line(spec.title))}",
+             f"# Variant {variant.file_id}{t('answer_sheet.student', student=who)}",
+             f"# {t('answer_sheet.how')}",
              ""]
     lines += [f"{name} = " for name in wanted]
     return "\n".join(lines) + "\n"
@@ -435,9 +436,10 @@ def variant_files(variant: Variant, fmt: str) -> dict[str, str]:
 
 def fingerprint(spec: Spec) -> str:
     """What grading against a manifest depends on: the network and its values (not its
-    title, questions or grading, which may change after the keys are handed out)."""
+    title, questions, grading or language, which may change after the keys are handed
+    out)."""
     # digits only matter to values carried rounded
-    loose = ("title", "description", "ask", "grading") + (
+    loose = ("title", "description", "ask", "grading", "lang") + (
         ("digits",) if spec.carry == "exact" else ())
     data = {key: value for key, value in spec_to_dict(spec).items() if key not in loose}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import messages
 from .answers import variant_named
 from .check import Checker, Report, Tolerance, read_sheet
 from .errors import TracerError
@@ -56,6 +57,7 @@ def mark_sheets(graph: Graph, sheets: Sequence[Path], tolerance: Tolerance | Non
     """Every sheet against the exercise itself; a row per sheet, named by its file. Sheets
     of an exercise's variants are refused: they need their own numbers."""
     checker = Checker(evaluate(graph), tolerance)
+    t = checker.t
     texts = [(path, _text(path, warn)) for path in sheets]
     for path, text in texts:
         variant = None if isinstance(text, TracerError) else variant_named(text)
@@ -65,7 +67,7 @@ def mark_sheets(graph: Graph, sheets: Sequence[Path], tolerance: Tolerance | Non
                 f"numbers: put the manifest.json of `tracer keys` in the folder, or give "
                 "--manifest", source=str(path))
     return [Marked(GradebookRow(_stem(path), "", (), path.name, _mark(checker, path, text),
-                                _note(text)), checker, _stem(path))
+                                _note(text, t)), checker, _stem(path))
             for path, text in texts]
 
 
@@ -85,7 +87,7 @@ def mark_class(graph: Graph, sheets: Sequence[Path], manifest: Path,
         if variant is None:
             warn(f"{path.name}: its '# Variant' line or its file name must name one variant "
                  "of the manifest: listed at the end of the gradebook, not marked")
-            unmatched.append(_unmatched(path))
+            unmatched.append(_unmatched(path, messages.catalogue(graph.spec.lang)))
         else:
             handed.setdefault(variant, []).append((path, text))
     if not handed:
@@ -117,12 +119,15 @@ def _marked(graph: Graph, variant: str, values: Mapping[str, float], student: St
     one: the gradebook names the others), or none."""
     who = student or Student(variant)
     extra = tuple(who.extra.items())
+    t = messages.catalogue(graph.spec.lang)
     if not sheets:
-        return Marked(GradebookRow(who.id, who.name, extra, "", None, "no sheet"), None)
+        return Marked(GradebookRow(who.id, who.name, extra, "", None, t("note.no_sheet")),
+                      None)
     (path, text), others = sheets[-1], [p.name for p, _ in sheets[:-1]]
-    note = _note(text)
+    note = _note(text, t)
     if others:
-        note = "; ".join(filter(None, [note, f"also handed in: {', '.join(others)}"]))
+        note = t("language.semicolon").join(filter(None, [
+            note, t("note.also_handed_in", files=t.join(others))]))
         warn(f"{', '.join(others)} and {path.name} are all variant {variant}: "
              f"{path.name} is marked")
     checker = Checker(evaluate(graph, values), tolerance)
@@ -131,13 +136,12 @@ def _marked(graph: Graph, variant: str, values: Mapping[str, float], student: St
                   variant)
 
 
-def _unmatched(path: Path) -> Marked:
-    return Marked(GradebookRow("", "", (), path.name, None,
-                               "not marked: names no variant of the manifest"), None)
+def _unmatched(path: Path, t: messages.Catalogue) -> Marked:
+    return Marked(GradebookRow("", "", (), path.name, None, t("note.no_variant")), None)
 
 
-def _note(text: str | TracerError) -> str:
-    return f"could not be read: {text.message}" if isinstance(text, TracerError) else ""
+def _note(text: str | TracerError, t: messages.Catalogue) -> str:
+    return t("note.unreadable", why=text.message) if isinstance(text, TracerError) else ""
 
 
 def _text(path: Path, warn: Warn) -> str | TracerError:
@@ -183,7 +187,8 @@ class ClassFiles:
 def class_files(marked: Sequence[Marked]) -> ClassFiles:
     """The gradebook and a Markdown feedback file per sheet marked, named by its variant's
     id or its sheet's stem, made safe and unique (`anna.txt` and `anna.answers.txt`)."""
-    asked = next(m.checker.asked for m in marked if m.checker is not None)
+    checker = next(m.checker for m in marked if m.checker is not None)
+    asked = checker.asked
     done = [m for m in marked if m.checker is not None and m.row.report is not None]
     feedback = {}
     for entry, safe in zip(done, safe_file_ids([m.file_id for m in done]), strict=True):
@@ -191,7 +196,7 @@ def class_files(marked: Sequence[Marked]) -> ClassFiles:
         name = f"{safe}.md"
         feedback[name] = str(stamped(name, render_feedback(
             feedback_sheet(entry.row.report, entry.checker.trace, _who(entry.row)))))
-    return ClassFiles(gradebook_csv([m.row for m in marked], asked), feedback)
+    return ClassFiles(gradebook_csv([m.row for m in marked], asked, checker.t), feedback)
 
 
 def _who(row: GradebookRow) -> str:

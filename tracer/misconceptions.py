@@ -17,6 +17,7 @@ from functools import cache
 
 import sympy as sp
 
+from . import messages
 from .functions import instantiate
 from .graph import Graph, Term
 from .quantities import RATE, Role
@@ -50,8 +51,12 @@ Rule = Iterator[Change]
 @dataclass(frozen=True)
 class Misconception:
     id: str
-    description: str
     rule: Callable[[Graph], Rule]
+
+    @property
+    def description(self) -> str:
+        """What the student did, in English (the catalogues' `misconception.<id>`)."""
+        return messages.catalogue()(f"misconception.{self.id}")
 
     def variants(self, graph: Graph) -> list[Variant]:
         return [Variant(self.id, positions, cache(formulas), shortcut)
@@ -340,32 +345,22 @@ def _restricted(formulas: Callable[[], Formulas], part: frozenset[int]
 
 
 CATALOGUE: tuple[Misconception, ...] = (
-    Misconception("sign-error", "uses target − out for ∂E/∂out (the sign is flipped)",
-                  _scaled(sp.Integer(-1))),
-    Misconception("factor-two", "drops or doubles the ½ of the squared error",
-                  _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)), _dropped_half)),
-    Misconception("net-for-out", "writes σ′(net) as net(1 − net) instead of out(1 − out)",
-                  _layer_by_layer(_net_for_out)),
-    Misconception("single-path", "takes only one output's path for a hidden neuron's ∂E/∂out",
-                  _layer_by_layer(_single_path)),
-    Misconception("updated-weights", "uses the other update order: hidden deltas from "
-                  "already-updated weights (or, for sequential, from the original ones)",
-                  _other_order),
-    Misconception("wrong-input", "uses another input for ∂net/∂w", _wrong_input),
-    Misconception("no-learning-rate", "updates with w − ∂E/∂w (no learning rate)",
+    Misconception("sign-error", _scaled(sp.Integer(-1))),
+    Misconception("factor-two", _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)),
+                                      _dropped_half)),
+    Misconception("net-for-out", _layer_by_layer(_net_for_out)),
+    Misconception("single-path", _layer_by_layer(_single_path)),
+    Misconception("updated-weights", _other_order),
+    Misconception("wrong-input", _wrong_input),
+    Misconception("no-learning-rate",
                   _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0)),
-    Misconception("plus-sign", "updates with w + η·∂E/∂w (climbs the error)",
-                  _update_rule(lambda eta: -eta, lambda eta: -eta)),
+    Misconception("plus-sign", _update_rule(lambda eta: -eta, lambda eta: -eta)),
     # The bias rules before the path rules: in the pass after the update (where alone the
     # bias rules act) a path rule that leaves the hidden deltas tiny moves the hidden
     # parameters as little as a forgotten bias update does, and the forgotten update is the
     # likelier slip (a test shows the two agree on the seed's net_h1_after).
-    Misconception("bias-not-updated", "keeps the old biases after the update (b⁺ = b)",
-                  _bias_kept),
-    Misconception("bias-updated", "updates the biases too (b − η·∂E/∂b), though the "
-                  "exercise keeps them", _bias_updated),
-    Misconception("multiplied-paths", "multiplies the outputs' paths for a hidden neuron's "
-                  "∂E/∂out instead of adding them", _layer_by_layer(_multiplied_paths)),
-    Misconception("gradient-for-delta", "passes ∂E/∂w back to the hidden neuron instead of "
-                  "δ·w (δ·out for each path)", _layer_by_layer(_gradient_for_delta)),
+    Misconception("bias-not-updated", _bias_kept),
+    Misconception("bias-updated", _bias_updated),
+    Misconception("multiplied-paths", _layer_by_layer(_multiplied_paths)),
+    Misconception("gradient-for-delta", _layer_by_layer(_gradient_for_delta)),
 )

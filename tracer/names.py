@@ -335,8 +335,13 @@ class NameTable:
         return text if text in self._known else self.spellings.get(text)
 
     def suggest(self, written: str) -> str:
-        """` (did you mean w5?)` for a near miss, or nothing. Names are compared by shape
-        first (`dE_total/dw#`), then by their numbers within the closest shape: difflib over
+        """` (did you mean w5?)` for a near miss, or nothing (see `closest`)."""
+        close = self.closest(written)
+        return f" (did you mean {close}?)" if close else ""
+
+    def closest(self, written: str) -> str:
+        """The name nearest a near miss, or nothing. Names are compared by shape first
+        (`dE_total/dw#`), then by their numbers within the closest shape: difflib over
         every name of a [32, 32, 32] trace took 0.2 s a name."""
         text = _respelled(_spelled(written))  # net_{h3} is compared as net_h3
         if len(text) > MAX_SUGGESTED:
@@ -348,7 +353,7 @@ class NameTable:
         numbers = " ".join(_NUMBERS.findall(text))
         close = [numbers] if numbers in family else difflib.get_close_matches(
             numbers, list(family), n=1, cutoff=0.0)
-        return f" (did you mean {family[close[0]]}?)" if close else ""
+        return family[close[0]] if close else ""
 
     @cached_property
     def _shapes(self) -> dict[str, dict[str, str]]:

@@ -83,3 +83,43 @@ def foreign(text: str) -> str:
             name = unicodedata.name(char, "")
             return f"U+{ord(char):04X} {name}".rstrip()
     return ""
+
+
+# -- Chinese around the answers ---------------------------------------------------------------
+# What Chinese input methods type and Chinese sheets write around an answer: full-width forms
+# of ASCII signs and digits (＝ （ ） － ＋ ： ０-９, one for one; not letters: ｏut_h1 is
+# refused, it only looks like a name), the ideographic space, labels such as 答：, 解: or
+# 隐藏层净输入：, words before a name, and remarks after the value.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)
+               if not chr(code - 0xFEE0).isalpha()} | {0x3000: 0x20}
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = f"{_IDEOGRAPH}\u3001-\u303f"  # ideographs, and the CJK punctuation 、。「」【】
+_LABEL = re.compile(  # 答：, 解:, （1）答：
+    f"^\\s*(?:\\(\\d{{1,3}}\\)\\s*)?[{_CJK}]*[{_IDEOGRAPH}][{_CJK}]*\\s*:\\s*")
+_WORDS_BEFORE = re.compile(f"^\\s*[{_CJK}]+\\s+")  # 权重 w5 = …
+_REMARK = re.compile(f"\\s*\\(?\\s*[{_CJK}].*$")  # … = 0.36 （保留四位小数）, … = 0.36。
+_ANY_IDEOGRAPH = re.compile(f"[{_IDEOGRAPH}]")
+_CLOSING = "，。；！？、,;"  # sentence punctuation after the value (not ASCII . : 0.5.)
+
+
+def labelled(line: str) -> str:
+    """An answer line with the Chinese around it taken away: full-width ASCII forms made
+    ASCII, a label before the answer (`答：`) or words before its name dropped, a remark
+    after its value made a `#` comment; a line of prose without `=` becomes a comment.
+    ASCII lines come back unchanged; what is left of the answer is read as before (so a
+    name or formula holding Chinese is still refused, by the reader)."""
+    if line.isascii():
+        return line
+    text, _, comment = line.partition("#")
+    text = text.rstrip().rstrip(_CLOSING).translate(_FULL_WIDTH)  # 0.36， ends a sentence
+    if "#" in text:  # ＃ was a comment's mark
+        text, more = text.split("#", 1)
+        comment = more + comment
+    text = _WORDS_BEFORE.sub("", _LABEL.sub("", text))
+    if "=" not in text:
+        return f"# {line}" if _ANY_IDEOGRAPH.search(text) else text
+    name, _, rest = text.partition("=")
+    kept = _REMARK.sub("", rest)
+    if kept.strip() and kept != rest:  # w5 = 王 keeps its 王, for the reader to refuse
+        rest, comment = kept, rest[len(kept):] + comment
+    return f"{name}={rest}" + (f" #{comment}" if comment else "")

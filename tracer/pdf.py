@@ -20,7 +20,8 @@ from .errors import TracerError
 from .escape import pdflatex_can_set
 
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended"
-UNICODE_PACKAGES = "texlive-luatex fonts-noto-core fonts-noto-cjk"
+UNICODE_PACKAGES = ("texlive-luatex fonts-noto-core fonts-noto-cjk texlive-lang-chinese "
+                    "texlive-lang-japanese")  # the last two: ctex, for Chinese documents
 PDFLATEX_TIMEOUT = 120  # seconds
 MAX_PASSES = 3
 _MISSING = re.compile(r"Missing character: There is no (.) \(U\+([0-9A-F]+)\)")

@@ -2,9 +2,10 @@
 
 Each template gets one typed view model: `worked.*.j2` a `Document` (`doc`), `question.*.j2`
 the fields of a `QuestionSheet`, `check.md.j2` those of a `FeedbackSheet`, `booklet.*.j2` a
-`Booklet` (`booklet`, with its cover as `doc`). Template search path (as in mkdocs): a user
-folder first, then the built-in templates, which stay reachable under the `builtin/` prefix
-so an override can `{% extends %}` them. Notebooks show a trace through this module too.
+`Booklet` (`booklet`, with its cover as `doc` and its messages as `t`). Template search path
+(as in mkdocs): a user folder first, then the built-in templates, which stay reachable
+under the `builtin/` prefix so an override can `{% extends %}` them. Notebooks show a
+trace through this module too.
 
 The environment user templates run in is `sandbox`'s.
 """
@@ -156,7 +157,7 @@ def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
 def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = None) -> str:
     """Several answer keys in one document, each under its label."""
     name = f"booklet.{_format(fmt, ('md', 'tex'), 'a booklet')}.j2"
-    text = _template_render(env, name, booklet=booklet, doc=booklet.cover)
+    text = _template_render(env, name, booklet=booklet, doc=booklet.cover, t=booklet.t)
     missing = [doc.label for doc in booklet.documents if doc.label not in text]
     if missing:  # an override of worked.tex.j2 made before booklets had parts
         raise TracerError(f"the booklet lacks {missing[0]!r}: the template cannot be part of "

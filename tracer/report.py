@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .check import DIAGNOSES, ROUNDING, Report, Result, Status
+from . import messages
+from .check import ROUNDING, Report, Result, Status, diagnosis_text, status_text, verdict_text
 from .document import derivation_steps
 from .escape import markdown_text, spreadsheet_safe, terminal_text
 from .evaluation import Trace
@@ -34,28 +36,31 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def gradescope_json(report: Report, digits: int) -> dict[str, Any]:
+def gradescope_json(report: Report, digits: int, t: messages.Catalogue | None = None
+                    ) -> dict[str, Any]:
     """Gradescope's results.json: a point an asked quantity (its credit), one test each with
-    its mark as the student should read it; the right values are not shown (a student may
-    submit again)."""
+    its mark as the student should read it (in `t`'s language, English by default); the
+    right values are not shown (a student may submit again)."""
+    t = t or messages.catalogue()
     tests = [{"name": r.name, "score": r.credit, "max_score": 1.0,
               "status": "passed" if r.credit == 1 else "failed",
-              "output": _gradescope_output(r, digits)}
+              "output": _gradescope_output(r, digits, t)}
              for r in report.results if r.scored]
     score = sum(r.credit for r in report.results if r.scored)
-    return {"score": round(score, 6), "tests": tests, "output": _summary(report),
+    return {"score": round(score, 6), "tests": tests, "output": _summary(report, t),
             "extra_data": {"generator": "tracer"}}
 
 
-def _gradescope_output(result: Result, digits: int) -> str:
-    given = f"you wrote {result.written or _number(result.given, digits)}: " if (
-        result.given is not None) else ""
-    words = [f"{given}{result.status}"]
+def _gradescope_output(result: Result, digits: int, t: messages.Catalogue) -> str:
+    mark = status_text(result.status, t)
+    words = [mark if result.given is None else t(
+        "report.you_wrote", given=result.written or _number(result.given, digits), mark=mark)]
     if result.diagnosis:
-        words.append(f"likely misconception: {result.diagnosis} ({DIAGNOSES[result.diagnosis]})")
+        words.append(t("report.likely", diagnosis=result.diagnosis,
+                       description=diagnosis_text(result.diagnosis, t)))
     if result.reason:
         words.append(result.reason)
-    return "; ".join(words)
+    return t("language.semicolon").join(words)
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -75,55 +80,75 @@ def _line(result: Result) -> str:
     return str(result.line) if result.line else ""
 
 
-def report_text(report: Report, digits: int) -> str:
-    """A fixed-width table, one row per line of the sheet, then the score. Text from the
+REPORT_COLUMNS = ("line", "quantity", "status", "given", "expected", "formula", "diagnosis",
+                  "reason")
+
+
+def report_text(report: Report, digits: int, t: messages.Catalogue | None = None) -> str:
+    """A fixed-width table, one row per line of the sheet, then the score, in `t`'s
+    language (English by default; wide characters count two columns). Text from the
     sheet (names as written, reasons quoting it) is shown with its control characters as
     codes: an escape sequence could clear the terminal and draw a fake score."""
-    header = ("line", "quantity", "status", "given", "expected", "formula", "diagnosis",
-              "reason")
+    t = t or messages.catalogue()
+    header = tuple(t(f"report.{column}") for column in REPORT_COLUMNS)
     rows = [header] + [
-        (_line(r), terminal_text(r.name, keep_lines=False), r.status, *_values(r, digits),
-         r.formula or "", r.diagnosis or "", terminal_text(r.reason, keep_lines=False))
+        (_line(r), terminal_text(r.name, keep_lines=False), status_text(r.status, t),
+         *_values(r, digits), verdict_text(r.formula, t) if r.formula else "",
+         r.diagnosis or "", terminal_text(r.reason, keep_lines=False))
         for r in report.results
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell + " " * (width - columns(cell))
+                       for cell, width in zip(row, widths, strict=False))
              + "  " + row[-1] for row in rows]
-    lines += ["", _summary(report)]
+    lines += ["", _summary(report, t)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def _summary(report: Report) -> str:
+def columns(text: str) -> int:
+    """The columns `text` takes in a terminal: wide (CJK) characters two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _summary(report: Report, t: messages.Catalogue) -> str:
     """`score 0.923 over 13 asked: 12 correct, 1 missing`, then the other lines' marks."""
     asked = report.asked_counts
-    text = f"score {report.score:.3f} over {sum(asked.values())} asked: " + ", ".join(
-        f"{n} {status}" for status, n in asked.items())
+    text = t("report.summary", score=f"{report.score:.3f}", asked=sum(asked.values()),
+             counts=_counts(asked, t))
     other = [r.status for r in report.results if not r.scored]
     if other:
-        text += "; lines not scored (givens, answers given again, not asked): " + ", ".join(
-            f"{other.count(status)} {status}" for status in Status if status in other)
+        text += t("report.not_scored", counts=_counts(
+            {status: other.count(status) for status in Status if status in other}, t))
     return text
+
+
+def _counts(counts: dict[Status, int], t: messages.Catalogue) -> str:
+    return t.join([t("report.count", n=n, status=status_text(status, t))
+                   for status, n in counts.items()])
 
 
 def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackSheet:
     """The Markdown feedback on one sheet: every line, and the right step where it is not
     correct."""
     digits = trace.symbolic.spec.digits
+    t = messages.catalogue(trace.symbolic.spec.lang)
     # the worked steps of the first MAX_WORKED: an empty sheet of a wide network would
     # otherwise get thousands
     wrong = [r.name for r in report.results if r.status != Status.CORRECT][:MAX_WORKED]
     steps = derivation_steps(trace, wrong, "md")
     lines = tuple(
         FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
-                     str(r.formula or ""),
-                     markdown_text(f"{r.diagnosis}: {DIAGNOSES[r.diagnosis]}"
+                     verdict_text(r.formula, t) if r.formula else "",
+                     markdown_text(t("report.diagnosed", id=r.diagnosis,
+                                     description=diagnosis_text(r.diagnosis, t))
                                    if r.diagnosis else ""),
                      markdown_text(r.reason),
-                     steps.get(r.name) if r.status != Status.CORRECT else None)
+                     steps.get(r.name) if r.status != Status.CORRECT else None,
+                     status_text(r.status, t))
         for r in report.results)
-    counts = {str(status): n for status, n in report.asked_counts.items()}
+    counts = {status_text(status, t): n for status, n in report.asked_counts.items()}
     return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
-                         counts, lines, markdown_text(student))
+                         counts, lines, markdown_text(student), t)
 
 
 @dataclass(frozen=True)
@@ -138,25 +163,35 @@ class GradebookRow:
     note: str = ""  # for the teacher: no sheet, a sheet not read, other sheets handed in
 
 
-def gradebook_csv(rows: Sequence[GradebookRow], asked: Sequence[str]) -> str:
+def gradebook_csv(rows: Sequence[GradebookRow], asked: Sequence[str],
+                  t: messages.Catalogue | None = None) -> str:
     """One row per student: id, name, the roster's other columns, the score (0 to 1), the
-    status of each asked quantity, and the sheet marked. Every cell is spreadsheet-safe."""
+    status of each asked quantity, and the sheet marked; headers and marks in `t`'s
+    language (English by default). Every cell is spreadsheet-safe."""
+    t = t or messages.catalogue()
     extra = list(dict.fromkeys(key for row in rows for key, _ in row.extra))
-    fixed = {"student_id", "student_name", "score", *asked, "sheet", "note"}
-    shown = [f"roster {key}" if key in fixed else key for key in extra]  # no column twice
+    head = {key: t(f"gradebook.{key}") for key in GRADEBOOK_COLUMNS}
+    fixed = {*head.values(), *asked}
+    shown = [t("gradebook.roster", column=key) if key in fixed else key
+             for key in extra]  # no column twice
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([spreadsheet_safe(cell) for cell in (
-        "student_id", "student_name", *shown, "score", *asked, "sheet", "note")])
+        head["student_id"], head["student_name"], *shown, head["score"], *asked,
+        head["sheet"], head["note"])])
     for row in rows:
         answers = row.report.answers() if row.report else {}
         cells = dict(row.extra)
         writer.writerow([spreadsheet_safe(text) for text in (
             row.student_id, row.student_name, *(cells.get(key, "") for key in extra),
             row_score(row, 4),
-            *(_cell(answers[n]) if n in answers else Status.MISSING for n in asked),
+            *(_cell(answers[n], t) if n in answers else status_text(Status.MISSING, t)
+              for n in asked),
             row.sheet, row.note)])
     return "\ufeff" + out.getvalue()  # the byte order mark: Excel then reads UTF-8
+
+
+GRADEBOOK_COLUMNS = ("student_id", "student_name", "score", "sheet", "note")
 
 
 def row_score(row: GradebookRow, places: int) -> str:
@@ -167,7 +202,9 @@ def row_score(row: GradebookRow, places: int) -> str:
     return f"{row.report.score if row.report else 0:.{places}f}"
 
 
-def _cell(result: Result) -> str:
+def _cell(result: Result, t: messages.Catalogue) -> str:
     """A quantity's mark in the gradebook: its status, or the rounding that earned part of
-    the credit."""
-    return result.diagnosis if result.diagnosis in ROUNDING else str(result.status)
+    the credit (its id in English, its name in other languages)."""
+    if result.diagnosis in ROUNDING:
+        return t(f"gradebook.{result.diagnosis}")
+    return status_text(result.status, t)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from . import notation
+from . import messages, notation
 
 MAX_LENGTH = 1000  # characters in one formula
 MAX_NODES = 400
@@ -53,7 +53,17 @@ ALIASES = {"sigmoid": "sigma", "ln": "log"}
 
 
 class FormulaError(ValueError):
-    """The text is not an acceptable formula; the message says why, in a few words."""
+    """The text is not an acceptable formula; the message says why, in a few words: the
+    catalogue's message `key` (see `messages`) with its `values`, in English as `str()`."""
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        self.key = key
+        self.values = {name: str(value) for name, value in values.items()}
+        super().__init__(messages.catalogue()(key, **self.values))
+
+    def said(self, t: messages.Catalogue) -> str:
+        """The reason in `t`'s language."""
+        return t(self.key, **self.values)
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class Formula:
         try:
             result = _evaluate(self.tree, self.names, values)
         except (OverflowError, ZeroDivisionError, ValueError) as exc:
-            raise FormulaError(f"cannot be computed ({exc})") from None
+            raise FormulaError("formula.not_computable", why=exc) from None
         return result
 
 
@@ -96,20 +106,20 @@ def parse_formula(text: str, matcher: Names) -> Formula:
     """Check `text`, as the student wrote it, and return its Formula; FormulaError says what
     is not acceptable."""
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"longer than {MAX_LENGTH} characters")
+        raise FormulaError("formula.too_long", limit=MAX_LENGTH)
     plain = notation.normalize(text)
     if not plain.isascii():
-        raise FormulaError(f"contains non-ASCII characters ({notation.foreign(plain)})")
+        raise FormulaError("formula.non_ascii", char=notation.foreign(plain))
     if _nesting(plain) > MAX_DEPTH:
-        raise FormulaError(f"nested deeper than {MAX_DEPTH} parentheses")
+        raise FormulaError("formula.too_deep", limit=MAX_DEPTH)
     replaced, names = matcher.substitute(plain)
     replaced = replaced.replace("^", "**")
     if re.search(r"\d_|\b0[xXoObB]|\d[jJ]\b", replaced):
-        raise FormulaError("numbers must be plain decimals")
+        raise FormulaError("formula.plain_decimals")
     try:
         tree = ast.parse(_implicit(replaced).strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise FormulaError("is not a formula (syntax)") from None
+        raise FormulaError("formula.syntax") from None
     _check(tree, len(names))
     return Formula(text, tree, names)
 
@@ -243,19 +253,19 @@ def _check(tree: ast.expr, name_count: int) -> None:
     """Raise FormulaError unless every node is whitelisted and the tree is small."""
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
-        raise FormulaError(f"more than {MAX_NODES} parts")
+        raise FormulaError("formula.too_many_parts", limit=MAX_NODES)
     callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     for node in nodes:
         if id(node) in callees:
             continue  # a function's name: checked with its call
         if isinstance(node, ast.BinOp):
             if not isinstance(node.op, _BINARY):
-                raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
+                raise FormulaError("formula.operator", operator=type(node.op).__name__)
             if isinstance(node.op, ast.Pow):
                 _check_exponent(node.right)
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, _UNARY):
-                raise FormulaError(f"operator {type(node.op).__name__} is not allowed")
+                raise FormulaError("formula.operator", operator=type(node.op).__name__)
         elif isinstance(node, ast.Constant):
             _check_constant(node.value)
         elif isinstance(node, ast.Name):
@@ -263,43 +273,43 @@ def _check(tree: ast.expr, name_count: int) -> None:
         elif isinstance(node, ast.Call):
             _check_call(node)
         elif not isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
-            raise FormulaError(f"{type(node).__name__} is not allowed")
+            raise FormulaError("formula.construct", construct=type(node).__name__)
 
 
 def _check_constant(value: object) -> None:
     if type(value) not in (int, float):
         shown = value if isinstance(value, str) else repr(value)  # as written: no escapes
-        raise FormulaError(f"constant ‘{shown}’ is not a number")
+        raise FormulaError("formula.constant", constant=shown)
     try:
         finite = math.isfinite(float(value))  # type: ignore[arg-type]  # int or float
     except OverflowError:  # an integer beyond float range
         finite = False
     if not finite:
-        raise FormulaError("a number too large for a float")
+        raise FormulaError("formula.too_large")
 
 
 def _check_name(name: str, count: int) -> None:
     if re.fullmatch(r"_q\d+", name) and int(name[2:]) < count:
         return
     if ALIASES.get(name, name) in FUNCTIONS:
-        raise FormulaError(f"{name} must be called: {name}(...)")
-    raise FormulaError(f"unknown name ‘{name}’")
+        raise FormulaError("formula.must_call", function=name)
+    raise FormulaError("formula.unknown_name", name=name)
 
 
 def _check_call(node: ast.Call) -> None:
     if not isinstance(node.func, ast.Name) or ALIASES.get(node.func.id, node.func.id) not in (
             FUNCTIONS):
-        raise FormulaError("only exp, log, tanh and sigma can be called")
+        raise FormulaError("formula.callable")
     if len(node.args) != 1 or node.keywords:
-        raise FormulaError(f"{node.func.id} takes exactly one argument")
+        raise FormulaError("formula.one_argument", function=node.func.id)
 
 
 def _check_exponent(node: ast.expr) -> None:
     value = node.operand if isinstance(node, ast.UnaryOp) else node
     if not isinstance(value, ast.Constant) or type(value.value) not in (int, float):
-        raise FormulaError("an exponent must be a number")
+        raise FormulaError("formula.exponent_number")
     if abs(value.value) > MAX_EXPONENT:  # type: ignore[arg-type]  # int or float, checked above
-        raise FormulaError(f"an exponent larger than {MAX_EXPONENT:g}")
+        raise FormulaError("formula.exponent_large", limit=f"{MAX_EXPONENT:g}")
 
 
 def _function(node: ast.Call) -> str:

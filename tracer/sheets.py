@@ -6,9 +6,9 @@ text already escaped for its format and numbers already formatted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from . import diagram
+from . import diagram, messages
 from .document import ESCAPES, Document, build_document
 from .evaluation import Trace
 from .quantities import Ref, Role
@@ -30,13 +30,17 @@ class LayerNumbering:
 class QuestionSheet:
     """`question.<fmt>.j2`: the network and given values of one variant, what to compute.
     `doc.figures` holds the network's picture (`network`: a file name in Markdown, TikZ in
-    LaTeX) where there is one; `numbering` says how the weights are numbered where not."""
+    LaTeX) where there is one; `numbering` says how the weights are numbered where not.
+    `t` is the spec's language's catalogue (the sheet's words), `order` the update order
+    in that language."""
 
     doc: Document
     student: str  # escaped; empty for an anonymous variant
     asked: tuple[Row, ...]  # (symbol LaTeX, the answer-sheet name as text)
     digits: int
     numbering: tuple[LayerNumbering, ...] = ()  # empty when the network is drawn
+    t: messages.Catalogue = field(default_factory=messages.catalogue)
+    order: str = ""  # the update order, in the sheet's language
 
 
 def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
@@ -56,8 +60,9 @@ def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = 
                    if fmt == "tex" and diagram.drawable(graph.spec) else {})
     figures = {key: value for key, value in figures.items() if key == "network"}
     numbering = () if "network" in figures else _numbering(trace, escape)
+    t = messages.catalogue(graph.spec.lang)
     return QuestionSheet(build_document(trace, fmt, figures=figures), escape(student), rows,
-                         digits, numbering)
+                         digits, numbering, t, t(f"order.{graph.spec.update_order}"))
 
 
 SHOWN_NEURONS = 3  # rows of a layer's numbering: the first two neurons and the last
@@ -83,7 +88,9 @@ def _numbering(trace: Trace, escape: Callable[[str], str]) -> tuple[LayerNumberi
 
 @dataclass(frozen=True)
 class FeedbackLine:
-    """One line of a checked sheet: escaped text, numbers formatted, the LaTeX step."""
+    """One line of a checked sheet: escaped text, numbers formatted, the LaTeX step.
+    `status` is the status's id (correct, wrong, …: for the template to test), `mark` the
+    status in the sheet's language, `formula` the verdict on a formula in it."""
 
     line: int
     name: str
@@ -94,6 +101,7 @@ class FeedbackLine:
     diagnosis: str
     reason: str
     step: Step | None  # the right derivation, for a line that is not correct
+    mark: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,22 +110,26 @@ class FeedbackSheet:
 
     title: str  # escaped
     score: str  # e.g. 75%
-    counts: Mapping[str, int]  # status -> asked quantities with it, where not 0
+    counts: Mapping[str, int]  # status (in `t`'s language) -> asked quantities with it
     lines: tuple[FeedbackLine, ...]
     student: str = ""  # escaped: "Ada Lovelace (s001)", or empty
+    t: messages.Catalogue = field(default_factory=messages.catalogue)  # the sheet's words
 
 
 @dataclass(frozen=True)
 class Booklet:
     """`booklet.<fmt>.j2`: several answer keys in one file. `cover` sets the preamble
-    and title; each of `documents` is one part, labelled with its variant and student."""
+    and title; each of `documents` is one part, labelled with its variant and student;
+    `t` holds the booklet's own words."""
 
     cover: Document
     documents: tuple[Document, ...]
+    t: messages.Catalogue = field(default_factory=messages.catalogue)
 
 
-def booklet(documents: Sequence[Document], labels: Sequence[str]) -> Booklet:
+def booklet(documents: Sequence[Document], labels: Sequence[str], lang: str = messages.DEFAULT
+            ) -> Booklet:
     """A booklet of `documents`, each marked as a part with its (escaped) label."""
     parts = tuple(replace(doc, standalone=False, label=label)
                   for doc, label in zip(documents, labels, strict=True))
-    return Booklet(documents[0], parts)
+    return Booklet(documents[0], parts, messages.catalogue(lang))

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import names
+from . import messages, names
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
 from .grading import Grading, parse_grading
@@ -40,7 +40,7 @@ MAX_TERMS = 100_000
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
     "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
-    "randomize", "grading", "published",
+    "randomize", "grading", "published", "lang",
 )
 MAX_ASK = 10000
 MAX_SPEC_BYTES = 2_000_000
@@ -99,6 +99,7 @@ class Spec:
     grading: Grading = field(default_factory=Grading)  # how answers are marked
     published: Published | None = None  # a source's figures, compared where they arise
     source: str = "<spec>"
+    lang: str = messages.DEFAULT  # the language of the documents, sheets and feedback
 
     @property
     def inputs(self) -> tuple[tuple[str, float], ...]:
@@ -220,6 +221,8 @@ def spec_to_dict(spec: Spec) -> dict[str, Any]:
         "learning_rate": spec.learning_rate, "update_biases": spec.update_biases,
         "update_order": spec.update_order, "digits": spec.digits, "carry": spec.carry,
     }
+    if spec.lang != messages.DEFAULT:
+        data["lang"] = spec.lang
     if spec.ask:
         data["ask"] = list(spec.ask)
     if spec.grading != Grading():
@@ -300,6 +303,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
         published=parse_published(data["published"], read.fail, read.number)
         if "published" in data else None,
         source=source,
+        lang=read.choice(data, "lang", messages.languages(), messages.DEFAULT),
     )
     _check_structure(spec, read, listed="examples" in data)
     return spec
