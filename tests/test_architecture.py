@@ -20,13 +20,13 @@ PACKAGE = Path(tracer.__file__).parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "reading", "numbers", "escape", "acyclic", "memo", "derived", "functions",
      "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "formats",
-     "notation"),
+     "notation", "mathml"),
     ("names",),  # the naming scheme
     ("spec", "examples"),
     ("graph", "network"),  # the graph, and the network that builds one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
-    ("document", "diagram", "sheets", "report", "lms"),  # view models
+    ("document", "diagram", "sheets", "report", "lms", "webpage"),  # view models
     ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
     ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),
