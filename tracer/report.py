@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .check import DIAGNOSES, ROUNDING, Report, Result, Status
-from .document import derivation_steps
-from .escape import markdown_text, spreadsheet_safe, terminal_text
+from .document import ESCAPES, derivation_steps
+from .escape import spreadsheet_safe, terminal_text
 from .evaluation import Trace
 from .numbers import format_value, shown_apart
 from .sheets import FeedbackLine, FeedbackSheet
@@ -105,25 +105,28 @@ def _summary(report: Report) -> str:
     return text
 
 
-def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackSheet:
-    """The Markdown feedback on one sheet: every line, and the right step where it is not
-    correct."""
+def feedback_sheet(report: Report, trace: Trace, student: str = "", fmt: str = "md"
+                   ) -> FeedbackSheet:
+    """The feedback on one sheet, its text escaped for `fmt` (md or html): every line, and
+    the right step where it is not correct."""
     digits = trace.symbolic.spec.digits
+    escape = ESCAPES[fmt]
+    # Values and formulas are tracer's own text; Markdown has always shown them as they are.
+    plain = escape if fmt == "html" else str
     # the worked steps of the first MAX_WORKED: an empty sheet of a wide network would
     # otherwise get thousands
     wrong = [r.name for r in report.results if r.status != Status.CORRECT][:MAX_WORKED]
-    steps = derivation_steps(trace, wrong, "md")
+    steps = derivation_steps(trace, wrong, fmt)
     lines = tuple(
-        FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
-                     str(r.formula or ""),
-                     markdown_text(f"{r.diagnosis}: {DIAGNOSES[r.diagnosis]}"
-                                   if r.diagnosis else ""),
-                     markdown_text(r.reason),
+        FeedbackLine(r.line, escape(r.name), str(r.status), *map(plain, _values(r, digits)),
+                     plain(str(r.formula or "")),
+                     escape(f"{r.diagnosis}: {DIAGNOSES[r.diagnosis]}" if r.diagnosis else ""),
+                     escape(r.reason),
                      steps.get(r.name) if r.status != Status.CORRECT else None)
         for r in report.results)
     counts = {str(status): n for status, n in report.asked_counts.items()}
-    return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
-                         counts, lines, markdown_text(student))
+    return FeedbackSheet(escape(trace.symbolic.spec.title), f"{report.score:.0%}",
+                         counts, lines, escape(student))
 
 
 @dataclass(frozen=True)
