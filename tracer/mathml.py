@@ -54,6 +54,8 @@ _LARGE = frozenset({"∑", "∏"})  # limits go under and over in display math
 _CHAR_OPERATORS = {"-": "−", "'": "′", "*": "∗", "~": "\u00a0"}
 _FENCES = "()[]|.,;:+=<>/!"
 
+# A sign after an operator, or first, is unary: MathML would space it as a binary one.
+_SIGNS = {f"<mo>{sign}</mo>": f'<mo form="prefix">{sign}</mo>' for sign in "−+±"}
 _CELL_ENDS = frozenset({"&", r"\\", r"\end"})
 MAX_DEPTH = 60  # groups nested: tracer's deepest is about 8
 
@@ -142,7 +144,10 @@ class _Parser:
         while self.peek() and self.peek() not in stops:
             if self.peek() in ("&", r"\\"):
                 raise self.fail(f"{self.peek()!r} outside an environment")
-            atoms.append(self.scripted(self.atom()))
+            atom = self.scripted(self.atom())
+            if atom.xml in _SIGNS and (not atoms or atoms[-1].xml.startswith("<mo")):
+                atom = _Atom(_SIGNS[atom.xml], atom.start, atom.end)  # = −0.02: no gap
+            atoms.append(atom)
         self.depth -= 1
         return atoms
 
@@ -196,6 +201,8 @@ class _Parser:
             inner = self.row(frozenset("}"))
             self.expect("}")
             return inner
+        if not token.isascii():  # tracer's math is ASCII; its text is in \text
+            raise self.fail(repr(token))
         if token[0].isalpha():
             return f"<mi>{token}</mi>"
         if token[0].isdigit() or token[0] == ".":
@@ -289,9 +296,8 @@ class _Parser:
         self.expect(r"\end")
         for token in ("{", name, "}"):
             self.expect(token)
-        align = {"aligned": "right left", "cases": "left left"}.get(name, "center")
-        table = (f'<mtable columnalign="{align}" displaystyle="true">'
-                 f"{''.join(rows)}</mtable>")
+        # MathML Core has no columnalign: the page's style sheet aligns by the class
+        table = f'<mtable class="{name}" displaystyle="true">{"".join(rows)}</mtable>'
         if name == "cases":
             return f'<mrow><mo stretchy="true">{{</mo>{table}</mrow>'
         return table
