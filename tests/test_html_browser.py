@@ -132,7 +132,8 @@ def _symbol(browser: Any, name: str) -> Any:
     """A symbol of `name` in a formula other than its own step (in w5⁺'s, for ∂E/∂w5)."""
     from selenium.webdriver.common.by import By
 
-    found = browser.find_elements(By.CSS_SELECTOR, f'.step:not([data-q="{name}"]) .q[data-q="{name}"]')
+    css = f'.step:not([data-q="{name}"]) .q[data-q="{name}"]'
+    found = browser.find_elements(By.CSS_SELECTOR, css)
     assert found, name
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", found[0])
     return found[0]

@@ -140,7 +140,7 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.fail("groups nested too deeply")
-        atoms = []
+        atoms: list[_Atom] = []
         while self.peek() and self.peek() not in stops:
             if self.peek() in ("&", r"\\"):
                 raise self.fail(f"{self.peek()!r} outside an environment")

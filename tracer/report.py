@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,13 +62,14 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None else format_value(value, digits)
 
 
-def _values(result: Result, digits: int) -> tuple[str, str]:
+def _values(result: Result, digits: int, escape: Callable[[str], str] = str
+            ) -> tuple[str, str]:
     """The given and expected values as text, with enough decimals to tell them apart
     when they differ (a wrong value must not print like the right one)."""
     given, expected = result.given, result.expected
     if result.status == Status.WRONG and given is not None and expected is not None:
         digits = shown_apart((given, expected), digits)
-    return result.written or _number(given, digits), _number(expected, digits)
+    return escape(result.written or _number(given, digits)), escape(_number(expected, digits))
 
 
 def _line(result: Result) -> str:
@@ -118,7 +119,7 @@ def feedback_sheet(report: Report, trace: Trace, student: str = "", fmt: str = "
     wrong = [r.name for r in report.results if r.status != Status.CORRECT][:MAX_WORKED]
     steps = derivation_steps(trace, wrong, fmt)
     lines = tuple(
-        FeedbackLine(r.line, escape(r.name), str(r.status), *map(plain, _values(r, digits)),
+        FeedbackLine(r.line, escape(r.name), str(r.status), *_values(r, digits, plain),
                      plain(str(r.formula or "")),
                      escape(f"{r.diagnosis}: {DIAGNOSES[r.diagnosis]}" if r.diagnosis else ""),
                      escape(r.reason),
