@@ -207,3 +207,23 @@ def test_a_screenshot_is_not_blank(browser: Any, pages: dict[str, Path], width: 
         assert browser.execute_async_script(_VARIANCE, shot) > 100
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_the_keyboard_reaches_every_symbol(browser: Any, pages: dict[str, Path]) -> None:
+    """One tab stop a formula; the arrow keys go from symbol to symbol within it."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, pages["seed"])
+    stops = browser.execute_script(
+        "return Array.prototype.map.call(document.querySelectorAll('math'), function (m) {"
+        "  return m.querySelectorAll('.q[tabindex=\"0\"]').length; });")
+    assert set(stops) <= {0, 1} and sum(stops) >= 60
+    first = _symbol(browser, "dE_total/dw5")
+    row = browser.execute_script("return Array.prototype.slice.call("
+                                 "arguments[0].closest('math').querySelectorAll('.q'));", first)
+    browser.execute_script("arguments[0].focus();", row[0])
+    row[0].send_keys(Keys.ARROW_RIGHT)
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.execute_script("return document.activeElement === arguments[0];", row[1]))
+    assert browser.execute_script("return arguments[0].tabIndex;", row[1]) == 0
