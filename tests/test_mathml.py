@@ -38,13 +38,15 @@ def text_of(element: ET.Element) -> str:
     ("net_{h1}", "<math><msub><mi>net</mi><mrow><mi>h</mi><mn>1</mn></mrow></msub></math>"),
     ("x^{2}_{k}", "<math><msubsup><mi>x</mi><mi>k</mi><mn>2</mn></msubsup></math>"),
     (r"\sum_{k} x", "<math><munder><mo>∑</mo><mi>k</mi></munder><mi>x</mi></math>"),
-    (r"\left(1 - 0.5\right)", '<math><mrow><mo stretchy="true">(</mo><mrow><mn>1</mn>'
-     '<mo>−</mo><mn>0.5</mn></mrow><mo stretchy="true">)</mo></mrow></math>'),
+    (r"\left(1 - 0.5\right)", '<math><mrow><mo stretchy="false">(</mo><mrow><mn>1</mn>'
+     '<mo>−</mo><mn>0.5</mn></mrow><mo stretchy="false">)</mo></mrow></math>'),
+    (r"\left(\frac{1}{2}\right)", '<math><mrow><mo stretchy="true">(</mo><mfrac><mn>1</mn>'
+     '<mn>2</mn></mfrac><mo stretchy="true">)</mo></mrow></math>'),
     (r"a = -0.5", '<math><mi>a</mi><mo>=</mo><mo form="prefix">−</mo><mn>0.5</mn></math>'),
     (r"\delta \cdot \eta \times \partial",
      "<math><mi>δ</mi><mo>⋅</mo><mi>η</mi><mo>×</mo><mi>∂</mi></math>"),
     (r"\tanh{\left(x \right)}", '<math><mi mathvariant="normal">tanh</mi><mrow>'
-     '<mo stretchy="true">(</mo><mi>x</mi><mo stretchy="true">)</mo></mrow></math>'),
+     '<mo stretchy="false">(</mo><mi>x</mi><mo stretchy="false">)</mo></mrow></math>'),
     (r"\text{for}\: x", '<math><mtext>for</mtext><mspace width="0.222em"/><mi>x</mi></math>'),
     (r"\mathrm{d}x", '<math><mi mathvariant="normal">d</mi><mi>x</mi></math>'),
     (r"\begin{aligned}a &= b \\ &= c\end{aligned}",

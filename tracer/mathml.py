@@ -56,6 +56,8 @@ _FENCES = "()[]|.,;:+=<>/!"
 
 # A sign after an operator, or first, is unary: MathML would space it as a binary one.
 _SIGNS = {f"<mo>{sign}</mo>": f'<mo form="prefix">{sign}</mo>' for sign in "−+±"}
+_BEFORE_UNARY = ("<mo", "<munder")  # an operator, or a sum with its limits: ∑_k −t
+_TALL = ("<mfrac", "<mtable", "<munder", "<mover", "<msqrt")
 _CELL_ENDS = frozenset({"&", r"\\", r"\end"})
 MAX_DEPTH = 60  # groups nested: tracer's deepest is about 8
 
@@ -145,7 +147,7 @@ class _Parser:
             if self.peek() in ("&", r"\\"):
                 raise self.fail(f"{self.peek()!r} outside an environment")
             atom = self.scripted(self.atom())
-            if atom.xml in _SIGNS and (not atoms or atoms[-1].xml.startswith("<mo")):
+            if atom.xml in _SIGNS and (not atoms or atoms[-1].xml.startswith(_BEFORE_UNARY)):
                 atom = _Atom(_SIGNS[atom.xml], atom.start, atom.end)  # = −0.02: no gap
             atoms.append(atom)
         self.depth -= 1
@@ -263,20 +265,22 @@ class _Parser:
 
     def fenced(self) -> str:
         """\\left( … \\right): the brackets stretch around their content."""
-        opening = self.delimiter()
+        opening = self.take()
         inner = self.row(frozenset({r"\right"}))
         self.expect(r"\right")
-        closing = self.delimiter()
-        return f"<mrow>{opening}{inner}{closing}</mrow>"
+        # Chromium sets a stretched bracket around one line of text with gaps on both sides:
+        # brackets stretch only around what is taller than a line.
+        tall = any(tag in inner for tag in _TALL)
+        return (f"<mrow>{self.delimiter(opening, tall)}{inner}"
+                f"{self.delimiter(self.take(), tall)}</mrow>")
 
-    def delimiter(self) -> str:
-        token = self.take()
+    def delimiter(self, token: str, tall: bool) -> str:
         if token == ".":
             return ""
         symbol = _OPERATORS.get(token[1:], "") if token.startswith("\\") else token
         if symbol not in ("(", ")", "[", "]", "{", "}", "|", "‖") or not symbol:
             raise self.fail(f"the delimiter {token!r}")
-        return f'<mo stretchy="true">{symbol}</mo>'
+        return f'<mo stretchy="{"true" if tall else "false"}">{symbol}</mo>'
 
     def environment(self) -> str:
         """aligned (right = left pairs), cases (a brace and left-aligned columns)."""
