@@ -18,10 +18,13 @@ from typing import Any
 
 import pytest
 
+import tracer
+from tracer.cli import main
 from tracer.evaluation import evaluate
 from tracer.examples import example_spec
 from tracer.network import build_trace
 from tracer.renderer import render
+from tracer.training import train
 
 WAIT = 20  # seconds an explicit wait may take on a loaded machine (it returns when met)
 
@@ -56,13 +59,28 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every kind of page: two worked examples, a training run, and what `keys` and `check`
+    write in HTML."""
     folder = tmp_path_factory.mktemp("pages")
     written = {}
     for example in ("seed", "softmax"):
-        path = folder / f"{example}.html"
-        path.write_text(render(evaluate(build_trace(example_spec(example))), "html"),
-                        encoding="utf-8")
-        written[example] = path
+        written[example] = folder / f"{example}.html"
+        written[example].write_text(render(evaluate(build_trace(example_spec(example))),
+                                           "html"), encoding="utf-8")
+    written["training"] = folder / "training.html"
+    written["training"].write_text(render(train(build_trace(example_spec("softmax")), 20,
+                                                keep=[1, 20]), "html", every=5),
+                                   encoding="utf-8")
+    homework = Path(tracer.__file__).parent.parent / "examples" / "homework.toml"
+    assert main(["keys", str(homework), "--variants", "2", "--seed", "7", "-f", "html",
+                 "-o", str(folder / "keys"), "--booklet"]) == 0
+    written.update({"question": folder / "keys" / "v1.question.html",
+                    "booklet": folder / "keys" / "booklet.html"})
+    (folder / "sheet.txt").write_text("net_h1 = 0.3775\nout_h1 = 0.7\n", encoding="utf-8")
+    (folder / "seed.toml").write_text(tracer.example_text("seed"), encoding="utf-8")
+    written["feedback"] = folder / "feedback.html"
+    assert main(["check", str(folder / "seed.toml"), str(folder / "sheet.txt"), "-f", "html",
+                 "-o", str(written["feedback"])]) == 1
     return written
 
 
@@ -90,7 +108,9 @@ return Array.prototype.map.call(document.querySelectorAll('math'), function (m) 
 """
 
 
-@pytest.mark.parametrize("example,least", [("seed", 60), ("softmax", 60)])
+@pytest.mark.parametrize("example,least", [("seed", 60), ("softmax", 60), ("training", 100),
+                                           ("question", 10), ("booklet", 120),
+                                           ("feedback", 20)])
 def test_every_formula_lays_out(browser: Any, pages: dict[str, Path], example: str,
                                 least: int) -> None:
     _open(browser, pages[example])
@@ -227,3 +247,14 @@ def test_the_keyboard_reaches_every_symbol(browser: Any, pages: dict[str, Path])
     WebDriverWait(browser, WAIT).until(
         lambda b: b.execute_script("return document.activeElement === arguments[0];", row[1]))
     assert browser.execute_script("return arguments[0].tabIndex;", row[1]) == 0
+
+
+def test_a_link_to_a_folded_step_opens_it(browser: Any, pages: dict[str, Path]) -> None:
+    """net_o2 is derived in a folded group (neuron o2 repeats o1); its anchor unfolds it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, pages["seed"])
+    folded = "return document.getElementById('u1-net_o2').closest('details').open;"
+    assert browser.execute_script(folded) is False
+    browser.get(pages["seed"].as_uri() + "#u1-net_o2")
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script(folded) is True)
