@@ -15,7 +15,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.compiler
@@ -33,7 +33,9 @@ from .files import write_files
 from .formats import DOCUMENT_FORMATS
 from .sheets import Booklet, FeedbackSheet, QuestionSheet
 from .training import TrainingRun
-from .webpage import Page, page
+
+if TYPE_CHECKING:  # web pages load their modules (MathML) only when one is made
+    from .webpage import Page
 
 Environment = jinja2.Environment  # for callers that pass one along without importing jinja2
 FORMATS = DOCUMENT_FORMATS
@@ -119,7 +121,11 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     """
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
-    web = page(first_trace(source)) if fmt == "html" else None
+    web = None
+    if fmt == "html":
+        from .webpage import page
+
+        web = page(first_trace(source))
     return render_document(document(source, fmt, every, figures, focus_on), fmt, env, web)
 
 
@@ -147,7 +153,11 @@ def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = No
 
 
 def _web(fmt: str, web: Page | None) -> dict[str, Page]:
-    return {"page": web or Page()} if fmt == "html" else {}
+    if fmt != "html":
+        return {}
+    from .webpage import Page
+
+    return {"page": web or Page()}
 
 
 def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | None = None,
