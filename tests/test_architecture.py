@@ -20,14 +20,13 @@ PACKAGE = Path(tracer.__file__).parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "messages", "reading", "numbers", "escape", "acyclic", "memo", "derived",
      "functions", "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading",
-     "published", "formats",
-     "notation"),
+     "published", "formats", "notation", "mathml"),
     ("names",),  # the naming scheme
     ("spec", "examples"),
     ("graph", "network"),  # the graph, and the network that builds one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys", "comparison"),  # above the graph
-    ("steps", "lesson", "document", "diagram", "sheets", "report", "lms"),  # view models
+    ("steps", "lesson", "document", "diagram", "sheets", "report", "lms", "webpage"),
     ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
     ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),

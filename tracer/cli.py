@@ -456,7 +456,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(report: Report, trace: Trace, fmt: str) -> str:
-    """A check report as `text` (a table for the grader), `md` (feedback) or `json`."""
+    """A check report as `text` (a table for the grader), `md` or `html` (feedback), `json`
+    or `gradescope`."""
     from .report import feedback_sheet, report_json, report_text
 
     if fmt == "json":
@@ -467,10 +468,12 @@ def _report(report: Report, trace: Trace, fmt: str) -> str:
         return json.dumps(gradescope_json(report, trace.symbolic.spec.digits, _words(trace)),
                           indent=2,
                           ensure_ascii=False) + "\n"
-    if fmt == "md":
+    if fmt in ("md", "html"):
         from .renderer import render_feedback
+        from .webpage import page
 
-        return render_feedback(feedback_sheet(report, trace))
+        web = page(trace) if fmt == "html" else None
+        return render_feedback(feedback_sheet(report, trace, fmt=fmt), fmt=fmt, web=web)
     return report_text(report, trace.symbolic.spec.digits, _words(trace))
 
 

@@ -121,25 +121,27 @@ def svg(shape: Layout, scale: float = 60.0) -> str:
     for edge in shape.edges:
         (x1, y1), (x2, y2) = where[edge.source], where[edge.target]
         colour, stroke = ("#c0392b", 2.5) if edge.highlighted else ("#7f8c8d", 1.0)
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                   f'stroke="{colour}" stroke-width="{stroke}"/>')
+        out.append(f'{_group(edge)}<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+                   f'y2="{y2:.1f}" stroke="{colour}" stroke-width="{stroke}"/></g>')
     for edge in shape.edges:  # over every line, each on a white halo: never struck through
         if edge.label:
             (x1, y1), (x2, y2) = where[edge.source], where[edge.target]
             at, rising = _label_place(y1, y2)
             lx, ly = x1 + (x2 - x1) * at, y1 + (y2 - y1) * at + (12 if rising else -3)
             colour = "#c0392b" if edge.highlighted else "#7f8c8d"
-            out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" fill="{colour}" text-anchor="middle" '
-                       'stroke="white" stroke-width="3" paint-order="stroke">'
-                       f"{xml_escape(edge.label)}</text>")
+            out.append(f'{_group(edge)}<text x="{lx:.1f}" y="{ly:.1f}" fill="{colour}" '
+                       'text-anchor="middle" stroke="white" stroke-width="3" '
+                       f'paint-order="stroke">{xml_escape(edge.label)}</text></g>')
     for node in shape.nodes:
         x, y = where[node.name]
+        out.append(f'<g class="node" data-quantity="{xml_escape(node.name)}">')
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="16" fill="#ecf0f1" stroke="#2c3e50"/>')
         out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">'
                    f"{xml_escape(node.label)}</text>")
         if node.note:
             out.append(f'<text x="{x:.1f}" y="{y + 30:.1f}" text-anchor="middle" '
                        f'fill="#2c3e50">{xml_escape(node.note)}</text>')
+        out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -179,6 +181,13 @@ def _label_place(source_y: float, target_y: float) -> tuple[float, bool]:
     target's bias."""
     rising = target_y < source_y
     return (0.55 if rising else 0.3), rising
+
+
+def _group(edge: Edge) -> str:
+    """An edge's elements are grouped by what they stand for, so a page can highlight them:
+    a weight's edge by its name (w5), an output's edge into E_total by the output (o1)."""
+    key = edge.source if edge.weight is None else names.name(Ref(Role.WEIGHT, edge.weight))
+    return f'<g class="edge" data-quantity="{xml_escape(key)}">'
 
 
 def xml_escape(text: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 
 from . import comparison, lesson, mathfmt, names
-from .escape import latex_text, markdown_text
+from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
 from .focus import focus, parameters_for
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
@@ -226,7 +226,8 @@ def _error_rows(run: TrainingRun, context: Context, every: int) -> tuple[Row, ..
     return tuple(Row((str(k), context.format(run.errors[k]))) for k in marks)
 
 
-ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
+                                            "html": html_text}
 
 
 def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:

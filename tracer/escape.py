@@ -67,6 +67,15 @@ def markdown_text(text: str) -> str:
     return "".join(out)
 
 
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+         "$": "&#36;"}  # `$`: a page sets `$…$` in its own prose as math, never in free text
+
+
+def html_text(text: str) -> str:
+    """`text` as literal characters in HTML text or a quoted attribute."""
+    return "".join(_HTML.get(ch, ch) for ch in _printable(text))
+
+
 def _printable(text: str) -> str:
     # Control characters (newlines included) would break a heading or a table row.
     return "".join(ch if ch.isprintable() else " " for ch in text)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-DOCUMENT_FORMATS = ("md", "tex", "json", "pdf")  # tracer render
-KEY_FORMATS = ("md", "tex", "pdf")  # tracer keys
-CHECK_FORMATS = ("text", "md", "json", "gradescope")  # tracer check
+DOCUMENT_FORMATS = ("md", "tex", "json", "pdf", "html")  # tracer render
+KEY_FORMATS = ("md", "tex", "pdf", "html")  # tracer keys
+CHECK_FORMATS = ("text", "md", "json", "gradescope", "html")  # tracer check

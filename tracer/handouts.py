@@ -41,13 +41,14 @@ from .renderer import (
 )
 from .sheets import booklet as make_booklet
 from .sheets import question_sheet
+from .webpage import page
 
 
 def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
               booklet: bool = False, env: Environment | None = None,
               lms: Sequence[str] = (), warn: Callable[[str], None] = lambda _: None,
               progress: Callable[[int, int], None] | None = None) -> dict[str, str | bytes]:
-    """Every file of the answer keys, by name, with documents in `fmt` (md, tex or pdf),
+    """Every file of the answer keys, by name, with documents in `fmt` (md, tex, html or pdf),
     and the files of the learning platforms in `lms` (see `tracer.lms`)."""
     spec = graph.spec
     source = "tex" if fmt == "pdf" else fmt  # a PDF is compiled from the LaTeX
@@ -65,16 +66,19 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
         keys.append(replace(document(variant.trace, source, figures=shown),
                             label=escape(_who(variant))))  # the key names its student
         whose = _who(variant) or f"variant {variant.file_id}"
+        web = page(variant.trace) if fmt == "html" else None
         documents[named["question"]] = (f"{whose}'s question sheet",
-                                         render_question(sheet, source, env))
-        documents[named["key"]] = f"{whose}'s key", render_document(keys[-1], source, env)
+                                         render_question(sheet, source, env, web))
+        documents[named["key"]] = (f"{whose}'s key",
+                                   render_document(keys[-1], source, env, web))
         files[named["spec"]] = variant_toml(spec, variant)
         files[named["answers"]] = blank_sheet(spec, variant, wanted)
     if booklet:
         t = messages.catalogue(spec.lang)
         labels = [escape(_who(v) or t("booklet.variant", id=v.file_id)) for v in variants]
+        web = page(variants[0].trace) if fmt == "html" else None  # one structure for all
         documents[f"booklet.{fmt}"] = "the booklet", render_booklet(
-            make_booklet(keys, labels, spec.lang), source, env)
+            make_booklet(keys, labels, spec.lang), source, env, web)
     files.update(_compiled(documents, fmt, progress))
     # The file name only: a path as typed (/home/ana/…) differs between machines and
     # would make the same keys differ.
@@ -113,8 +117,8 @@ def _figures(variant: Variant, fmt: str, named: dict[str, str],
     name of an SVG file, which goes into `files` and, as `<figure>_figure`, into the
     variant's files in the manifest (a rerun replaces only the files a manifest lists)."""
     pictures = figures_of(variant.trace)
-    if fmt != "md":
-        return {key: code for key, (_, code) in pictures.items()}
+    if fmt != "md":  # drawn inside: TikZ in LaTeX, SVG in HTML
+        return {key: pair[fmt == "tex"] for key, pair in pictures.items()}
     shown = {}
     for key, (picture, _) in pictures.items():
         shown[key] = named[f"{key}_figure"] = figure_file(variant.file_id, key)

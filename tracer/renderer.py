@@ -16,7 +16,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.compiler
@@ -35,9 +35,13 @@ from .formats import DOCUMENT_FORMATS
 from .sheets import Booklet, FeedbackSheet, QuestionSheet
 from .training import TrainingRun
 
+if TYPE_CHECKING:  # web pages load their modules (MathML) only when one is made
+    from .webpage import Page
+
 Environment = jinja2.Environment  # for callers that pass one along without importing jinja2
 FORMATS = DOCUMENT_FORMATS
-TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2"}
+TEMPLATE_NAMES = {"md": "worked.md.j2", "tex": "worked.tex.j2", "html": "worked.html.j2"}
+VIEW_FORMATS = ("md", "tex", "html")  # the formats of the templates: JSON and PDF are not
 
 def builtin_templates() -> Path:
     """The packaged templates (wheel), or the repository's `templates/` (source checkout)."""
@@ -110,43 +114,69 @@ def _format(fmt: str, allowed: Sequence[str], what: str) -> str:
 def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None = None,
            every: int = 0, figures: Mapping[str, str] | None = None,
            focus_on: Sequence[str] = (), follow: Sequence[str] | None = None) -> str:
-    """The worked example (one step, or a training run) as text in `fmt` (md, tex or json).
+    """The worked example (one step, or a training run) as text in `fmt` (md, tex, html
+    or json).
 
-    LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
-    (see `render_files`, which writes them).
+    LaTeX always draws its figures (TikZ) and HTML has them inline (SVG); Markdown links the
+    SVG files named in `figures` (see `render_files`, which writes them).
     """
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
-    return render_document(document(source, fmt, every, figures, focus_on, follow), fmt, env)
+    web = None
+    if fmt == "html":
+        from .webpage import page
+
+        web = page(first_trace(source))
+    return render_document(document(source, fmt, every, figures, focus_on, follow), fmt,
+                           env, web)
+
+
+def first_trace(source: Trace | TrainingRun) -> Trace:
+    """The trace of the first derivation a document of `source` shows."""
+    return source.kept[min(source.kept)] if isinstance(source, TrainingRun) else source
 
 
 def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
              figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = (),
              follow: Sequence[str] | None = None) -> Document:
-    """The view model of a worked example in `fmt` (md or tex); LaTeX with its TikZ figures
-    unless `figures` says otherwise."""
-    _format(fmt, FORMATS[:2], "a worked example")
-    if fmt == "tex" and figures is None and not focus_on:
-        figures = {key: code for key, (_, code) in figures_of(source).items()}
+    """The view model of a worked example in `fmt` (md, tex or html); LaTeX with its TikZ
+    figures and HTML with its SVG ones inline unless `figures` says otherwise."""
+    _format(fmt, VIEW_FORMATS, "a worked example")
+    if fmt in ("tex", "html") and figures is None and not focus_on:
+        figures = {key: pictures[fmt == "tex"] for key, pictures in figures_of(source).items()}
     return build_document(source, fmt, every, figures, focus_on, follow)
 
 
-def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None) -> str:
-    return _template_render(env, TEMPLATE_NAMES[fmt], doc=doc)
+def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None,
+                    web: Page | None = None) -> str:
+    """The document through its template; an HTML template gets `page` too (`web`: the
+    lookups of the document's trace, webpage.page; none: math without highlighting)."""
+    return _template_render(env, TEMPLATE_NAMES[fmt], doc=doc, **_web(fmt, web))
 
 
-def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | None = None
-                    ) -> str:
+def _web(fmt: str, web: Page | None) -> dict[str, Page]:
+    if fmt != "html":
+        return {}
+    from .webpage import Page
+
+    return {"page": web or Page()}
+
+
+def render_question(sheet: QuestionSheet, fmt: str, env: jinja2.Environment | None = None,
+                    web: Page | None = None) -> str:
     """The question sheet of an exercise: the network, the given values, what to compute.
-    The template sees the sheet's fields (`doc`, `student`, `asked`, `digits`)."""
-    name = f"question.{_format(fmt, ('md', 'tex'), 'a question sheet')}.j2"
-    return _template_render(env, name, **_fields(sheet))
+    The template sees the sheet's fields (`doc`, `student`, `asked`, `digits`; and `page`
+    in HTML)."""
+    name = f"question.{_format(fmt, VIEW_FORMATS, 'a question sheet')}.j2"
+    return _template_render(env, name, **_fields(sheet), **_web(fmt, web))
 
 
-def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None) -> str:
-    """The Markdown feedback on a checked answer sheet. The template sees the sheet's fields
-    (`title`, `score`, `counts`, `lines`, `student`)."""
-    return _template_render(env, "check.md.j2", **_fields(sheet))
+def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None,
+                    fmt: str = "md", web: Page | None = None) -> str:
+    """The feedback on a checked answer sheet (Markdown or HTML). The template sees the
+    sheet's fields (`title`, `score`, `counts`, `lines`, `student`; and `page` in HTML)."""
+    name = f"check.{_format(fmt, ('md', 'html'), 'feedback')}.j2"
+    return _template_render(env, name, **_fields(sheet), **_web(fmt, web))
 
 
 def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
@@ -154,10 +184,13 @@ def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
     return {field.name: getattr(model, field.name) for field in dataclasses.fields(model)}
 
 
-def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = None) -> str:
-    """Several answer keys in one document, each under its label."""
-    name = f"booklet.{_format(fmt, ('md', 'tex'), 'a booklet')}.j2"
-    text = _template_render(env, name, booklet=booklet, doc=booklet.cover, t=booklet.t)
+def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = None,
+                   web: Page | None = None) -> str:
+    """Several answer keys in one document, each under its label. In HTML `web` is the
+    lookups of one of them (the variants share their structure, so their symbols)."""
+    name = f"booklet.{_format(fmt, VIEW_FORMATS, 'a booklet')}.j2"
+    text = _template_render(env, name, booklet=booklet, doc=booklet.cover, t=booklet.t,
+                            **_web(fmt, web))
     missing = [doc.label for doc in booklet.documents if doc.label not in text]
     if missing:  # an override of worked.tex.j2 made before booklets had parts
         raise TracerError(f"the booklet lacks {missing[0]!r}: the template cannot be part of "

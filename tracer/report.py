@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import messages
 from .check import ROUNDING, Report, Result, Status, diagnosis_text, status_text, verdict_text
-from .document import derivation_steps
-from .escape import markdown_text, spreadsheet_safe, terminal_text
+from .document import ESCAPES, derivation_steps
+from .escape import spreadsheet_safe, terminal_text
 from .evaluation import Trace
 from .numbers import format_value, shown_apart
 from .sheets import FeedbackLine, FeedbackSheet
@@ -67,13 +67,14 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None else format_value(value, digits)
 
 
-def _values(result: Result, digits: int) -> tuple[str, str]:
+def _values(result: Result, digits: int, escape: Callable[[str], str] = str
+            ) -> tuple[str, str]:
     """The given and expected values as text, with enough decimals to tell them apart
     when they differ (a wrong value must not print like the right one)."""
     given, expected = result.given, result.expected
     if result.status == Status.WRONG and given is not None and expected is not None:
         digits = shown_apart((given, expected), digits)
-    return result.written or _number(given, digits), _number(expected, digits)
+    return escape(result.written or _number(given, digits)), escape(_number(expected, digits))
 
 
 def _line(result: Result) -> str:
@@ -127,28 +128,32 @@ def _counts(counts: dict[Status, int], t: messages.Catalogue) -> str:
                    for status, n in counts.items()])
 
 
-def feedback_sheet(report: Report, trace: Trace, student: str = "") -> FeedbackSheet:
-    """The Markdown feedback on one sheet: every line, and the right step where it is not
-    correct."""
+def feedback_sheet(report: Report, trace: Trace, student: str = "", fmt: str = "md"
+                   ) -> FeedbackSheet:
+    """The feedback on one sheet, its text escaped for `fmt` (md or html): every line, and
+    the right step where it is not correct."""
     digits = trace.symbolic.spec.digits
     t = messages.catalogue(trace.symbolic.spec.lang)
+    escape = ESCAPES[fmt]
+    # Values and formulas are tracer's own text; Markdown has always shown them as they are.
+    plain = escape if fmt == "html" else str
     # the worked steps of the first MAX_WORKED: an empty sheet of a wide network would
     # otherwise get thousands
     wrong = [r.name for r in report.results if r.status != Status.CORRECT][:MAX_WORKED]
-    steps = derivation_steps(trace, wrong, "md")
+    steps = derivation_steps(trace, wrong, fmt)
     lines = tuple(
-        FeedbackLine(r.line, markdown_text(r.name), str(r.status), *_values(r, digits),
-                     verdict_text(r.formula, t) if r.formula else "",
-                     markdown_text(t("report.diagnosed", id=r.diagnosis,
-                                     description=diagnosis_text(r.diagnosis, t))
-                                   if r.diagnosis else ""),
-                     markdown_text(r.reason),
+        FeedbackLine(r.line, escape(r.name), str(r.status), *_values(r, digits, plain),
+                     plain(verdict_text(r.formula, t)) if r.formula else "",
+                     escape(t("report.diagnosed", id=r.diagnosis,
+                              description=diagnosis_text(r.diagnosis, t))
+                            if r.diagnosis else ""),
+                     escape(r.reason),
                      steps.get(r.name) if r.status != Status.CORRECT else None,
                      status_text(r.status, t))
         for r in report.results)
     counts = {status_text(status, t): n for status, n in report.asked_counts.items()}
-    return FeedbackSheet(markdown_text(trace.symbolic.spec.title), f"{report.score:.0%}",
-                         counts, lines, markdown_text(student), t)
+    return FeedbackSheet(escape(trace.symbolic.spec.title), f"{report.score:.0%}",
+                         counts, lines, escape(student), t)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .training import train
 # (example, format): each becomes output/<example>.<format>
 SHOWCASE = (
     ("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"),
-    ("softmax", "md"), ("softmax", "tex"),
+    ("softmax", "md"), ("softmax", "tex"), ("seed", "html"), ("softmax", "html"),
 )
 
 
