@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import tracer
+from tracer.document import unrounded_results
 from tracer.numbers import (
     MINUS,
     SIGNIFICANT,
@@ -19,6 +21,9 @@ from tracer.numbers import (
     shown,
     shown_result_agrees,
 )
+from tracer.spec import load_spec
+
+from .test_golden import DATA
 
 
 @pytest.mark.parametrize(
@@ -146,3 +151,21 @@ def test_written_forms_are_the_same_number(value: float, digits: int) -> None:
 )
 def test_shown_result_agrees(result: str, recomputed: float, agrees: bool) -> None:
     assert shown_result_agrees(result, recomputed, 9 if result != "0.0004386" else 4) is agrees
+
+
+def test_unrounded_results_of_documents() -> None:
+    """The steps whose shown result differs from what their shown numbers give, checked by
+    hand in decimal arithmetic: none when values are carried rounded."""
+    seed = tracer.trace(tracer.example_spec("seed"))
+    names = {seed.symbolic.terms[i].name for i in unrounded_results(seed)}
+    # -0.038098237 · 0.5 = -0.0190491185, shown -0.019049118 (the post carries -0.019049119)
+    assert Decimal("-0.038098237") * Decimal("0.5") == Decimal("-0.0190491185")
+    assert format_value(seed["dE_o2/dout_h1"], 9) == "-0.019049118"
+    assert "dE_o2/dout_h1" in names
+    # (0.01 - 0.75136507)² / 2 = 0.27481108... ≠ 0.274811083 shown
+    assert round(((Decimal("0.01") - Decimal("0.75136507")) ** 2 / 2), 9) != Decimal(
+        format_value(seed["E_o1"], 9))
+    assert "E_o1" in names
+    # 0.74136507 · 0.186815602 = 0.138498561853…, shown 0.138498562: agrees
+    assert format_value(seed["delta_o1"], 9) == "0.138498562" and "delta_o1" not in names
+    assert not unrounded_results(tracer.trace(load_spec(DATA / "leaky.toml")))  # rounded

@@ -14,13 +14,14 @@ from typing import Any
 import sympy as sp
 
 from . import mathfmt, names
+from .codegen import compile_steps
 from .escape import latex_text, markdown_text
 from .evaluation import Trace
 from .focus import focus
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .graph import Graph, Term
 from .memo import per_trace
-from .numbers import display, format_value, shown
+from .numbers import display, format_value, shown, shown_result_agrees
 from .quantities import PARAMETER_ROLES, RATE, Role, Stage
 from .training import TrainingRun
 
@@ -459,3 +460,16 @@ def derivation_steps(trace: Trace, wanted: Sequence[str], fmt: str) -> dict[str,
     context, escape = _Context(trace), ESCAPES[fmt]
     return {name: context.step(trace.symbolic[name], escape) for name in wanted
             if name in trace.symbolic and trace.symbolic[name].formula is not None}
+
+
+def unrounded_results(trace: Trace) -> frozenset[int]:
+    """The positions of the steps whose shown result is not what their shown numbers give
+    (`numbers.shown_result_agrees`): with values carried unrounded, a digit not shown can
+    change the last one shown (the post's -0.019049119 against -0.019049118 here). A
+    document says so where it shows one; with carry = "rounded" there is none."""
+    digits = trace.symbolic.spec.digits
+    read = [float(shown(value, digits).plain) for value in trace.values]
+    return frozenset(
+        position for position, step in enumerate(compile_steps(trace.symbolic))
+        if step is not None and not shown_result_agrees(
+            shown(trace.values[position], digits).plain, step(read), digits))

@@ -50,10 +50,13 @@ def latex(expr: sp.Expr, symbols: Mapping[sp.Symbol, str]) -> str:
 
 
 # A slot, with the operator before it (a negative number after one needs brackets:
-# 0.5 \cdot (-0.02), 1 - (-0.3), e^{- (-0.5)}) and whether a power follows (a base needs
-# them: (-0.5)^{2}). Elsewhere (a whole side, a function's argument, a numerator, the first
-# term of a sum or factor of a product) a number stands as it is: tanh(-0.33), e^{-0.078}.
-_SLOT = re.compile(r"(?P<op>(?:[-+]|\\cdot|\\times)\s*)?\x00(?P<slot>\d+)\x00(?P<power>(?=\^))?")
+# 0.5 \cdot (-0.02), 1 - (-0.3), e^{- (-0.5)}), and whether a power or a product sign
+# follows (a base needs them: (-0.5)^{2}; a number with a power of ten beside a product
+# sign takes them too: (4.386 \times 10^{-5}) \cdot 0.5). Elsewhere (a whole side, a
+# function's argument, a numerator, a sum's first term) a number stands as it is:
+# tanh(-0.33), e^{-0.078}.
+_SLOT = re.compile(r"(?P<op>(?:[-+]|\\cdot|\\times)\s*)?\x00(?P<slot>\d+)\x00"
+                   r"(?:(?P<power>(?=\^))|(?P<times>(?=\s*\\cdot)))?")
 
 
 def slotted_latex(expr: sp.Expr, slots: Mapping[str, int]) -> str:
@@ -75,9 +78,11 @@ def fill(slotted: str, numbers: Sequence[str]) -> str:
 
 def _filled(match: re.Match[str], numbers: Sequence[str]) -> str:
     op, number = match.group("op") or "", numbers[int(match.group("slot"))]
-    signed = number.startswith("-")
-    if (op and signed) or (match.group("power") is not None and (signed or " " in number)):
-        return rf"{op}\left({number}\right)"  # " ": 4.386 \times 10^{-5} as a base
+    signed, scaled = number.startswith("-"), " " in number  # 4.386 \times 10^{-5}
+    power, times = match.group("power") is not None, match.group("times") is not None
+    if (op and signed) or (power and (signed or scaled)) or (scaled and (
+            times or op.startswith(("\\cdot", "\\times")))):
+        return rf"{op}\left({number}\right)"
     return op + number
 
 

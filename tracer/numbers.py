@@ -76,7 +76,7 @@ def shown(value: float, digits: int) -> Shown:
     below SCIENTIFIC_BELOW with a power of ten (-1.310 × 10⁻⁶)."""
     widened = _widened(value, digits)
     if widened is None:
-        plain = _plain(round_decimal(value, digits))
+        plain = fixed(value, digits)
         return Shown(plain, plain)
     plain = format(widened, "f")
     if abs(widened) >= SCIENTIFIC_BELOW:
@@ -112,6 +112,13 @@ def format_value(value: float, digits: int) -> str:
     `digits` decimals, no trailing zeros (0.3775, 0.593269992), or at least SIGNIFICANT
     significant digits (0.0004386, -0.000001310); never an exponent."""
     return shown(value, digits).plain
+
+
+def fixed(value: float, places: int) -> str:
+    """Fixed-point ASCII text to at most `places` decimals, no trailing zeros, however few
+    significant digits are left (a tolerance that reads 0 at 15 places is refused): what a
+    learning platform reads, not what a document shows."""
+    return _plain(round_decimal(value, places))
 
 
 def display(value: float, digits: int, fmt: str) -> str:
