@@ -60,6 +60,7 @@ def test_negated_factors() -> None:
     assert set(mathfmt.negated_factors(-X / Y)) == {X}
     assert mathfmt.negated_factors(X * sp.log(Y)) == ()
     assert mathfmt.negated_factors(X - Y) == ()
+    assert mathfmt.negated_factors(-X * Y) == ()  # w - eta·0 reads well: kept
 
 
 # -- read back: the filled LaTeX evaluates to the formula's value -------------------------

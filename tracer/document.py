@@ -262,7 +262,8 @@ class _Context:
         else:  # not "- 0 · log(0.28)": what is left, and why
             if zero[1] is not None:
                 forms.append(mathfmt.fill(zero[1], self.values))
-            note = f"{self.trace.symbolic.terms[zero[0]].name} = 0: its product is 0."
+            name = self.trace.symbolic.terms[zero[0]].name
+            note = f"{name} is 0, so the term it multiplies is 0."
         unique = tuple(mathfmt.broken_sum(f) for i, f in enumerate(forms)
                        if f not in forms[:i] and f != value)
         return Step(term.name, static.lhs, unique, value, escape(note))

@@ -87,9 +87,11 @@ def _filled(match: re.Match[str], numbers: Sequence[str]) -> str:
 
 
 def negated_factors(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
-    """The symbols of a negated product (-target·log(out), -target/out) any of which, at 0,
-    makes it 0: substituted, it would read "- 0 · log(0.28)". Nothing for another formula."""
-    if type(expr) is not sp.Mul or not expr.could_extract_minus_sign():
+    """The symbols of a negated product of a function (-target·log(out), -target/out) any of
+    which, at 0, makes it 0: substituted, it would read "- 0 · log(0.28)". Nothing for another
+    formula: "0.3 - 0.5 · 0" (an update with no gradient) reads well."""
+    if type(expr) is not sp.Mul or not expr.could_extract_minus_sign() or all(
+            arg.is_Symbol or arg.is_Number for arg in expr.args):
         return ()
     return tuple(arg for arg in expr.args if isinstance(arg, sp.Symbol))
 
