@@ -15,8 +15,10 @@ import tracer
 from tracer import mathfmt
 from tracer.document import Document, build_document
 from tracer.numbers import shown
+from tracer.quantities import Stage
 
 from .strategies import networks
+from .test_golden import DATA
 
 X, Y, Z = sp.symbols("x y z")
 SLOTS = {"x": 0, "y": 1, "z": 2}
@@ -157,3 +159,63 @@ def test_random_network_steps_have_no_redundant_brackets(spec: tracer.Spec) -> N
         assert_no_redundant_brackets(form)
         assert not re.search(r"(?:[-+]|\\cdot)\s*-\d", form), form
         assert not re.search(r"- 0 \\cdot", form), form  # "-0·log": a sentence instead
+
+
+# -- upright words and minus signs in what the documents print ----------------------------
+
+WORDS = re.compile(r"\\(?:mathrm|text|begin|end|operatorname)\{[^{}]*\}|\\[A-Za-z]+")
+
+
+def italic_words(latex: str) -> list[str]:
+    """Runs of two or more letters LaTeX would set as a product of italic variables."""
+    return re.findall(r"[A-Za-z]{2,}", WORDS.sub(" ", latex))
+
+
+def all_specs() -> dict[str, tracer.Spec]:
+    specs = {name: tracer.example_spec(name) for name in tracer.EXAMPLES}
+    for path in sorted(DATA.glob("*.toml")):
+        specs[path.stem] = tracer.load_spec(path)
+    return specs
+
+
+@pytest.mark.parametrize("name", sorted(all_specs()))
+def test_names_and_formulas_set_words_upright(name: str) -> None:
+    trace = tracer.trace(all_specs()[name])
+    document = build_document(trace, "md")
+    symbols = [t.latex for t in trace.symbolic]
+    assert r"E_{\mathrm{total}}" in " ".join(symbols) + document.loss_formula
+    for latex in (*symbols, *steps_of(document), document.loss_formula,
+                  *(step.lhs for run in document.runs for section in run.sections
+                    for group in section.groups for step in group.steps)):
+        assert not italic_words(latex), latex
+
+
+@settings(deadline=None, max_examples=15)
+@given(networks())
+def test_random_network_symbols_set_words_upright(spec: tracer.Spec) -> None:
+    for term in tracer.build_trace(spec):
+        assert not italic_words(term.latex), term.latex
+
+
+def text_outside_math(markdown: str) -> str:
+    markdown = re.sub(r"^\$\$\n.*?\n\$\$$", "", markdown, flags=re.S | re.M)
+    return re.sub(r"`[^`]*`|(?<![\\$])\$[^$\n]+?(?<!\\)\$", "", markdown)
+
+
+@pytest.mark.parametrize("name", sorted(all_specs()))
+def test_text_numbers_have_minus_signs(name: str) -> None:
+    """Outside math, a negative number is set with U+2212 in Markdown and in math mode in
+    LaTeX (a "-" in text is a hyphen); inside math "-" typesets as a minus."""
+    trace = tracer.trace(all_specs()[name])
+    markdown = tracer.render(trace, "md")
+    assert not re.search(r"(?<![\w\\-])-\d", text_outside_math(markdown))
+    latex = tracer.render(trace, "tex")
+    assert not re.search(r"& -\d|^-\d", latex, re.M)
+    for fmt, minus in (("md", "\u2212"), ("tex", "$-")):
+        document = build_document(trace, fmt)
+        cells = [cell for row in (*document.givens, *document.updates)
+                 for cell in row.cells[1:]]
+        negative = [cell for cell in cells if cell.startswith(minus)]
+        assert len(negative) == sum(value < 0 for value in (
+            *(trace[t.name] for t in trace.symbolic if t.stage == Stage.GIVEN),
+            *(v for t, u in trace.symbolic.updates for v in (trace[t.name], trace[u.name]))))
