@@ -269,7 +269,8 @@ def test_check_markdown_feedback(workdir: Path, capsys: pytest.CaptureFixture[st
     (workdir / "s.txt").write_text("dE_total/dout_o1 = -0.74136507\n", encoding="utf-8")
     assert main(["check", "seed.toml", "s.txt", "-f", "md"]) == 1
     text = capsys.readouterr().out
-    assert "sign-error" in text and "\\frac{\\partial E_{total}}{\\partial out_{o1}}" in text
+    assert "sign-error" in text
+    assert r"\frac{\partial E_{\mathrm{total}}}{\partial \mathrm{out}_{o1}}" in text
 
 
 def test_check_folder_writes_gradebook(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,11 +33,12 @@ def test_focus_on_one_weight_keeps_its_path_only(seed: tracer.Trace) -> None:
     full = tracer.render(seed, "md", follow=())  # every step, in computation order
     focused = tracer.render(seed, "md", focus_on=["w5"])
     assert set(blocks(focused)) <= set(blocks(full))
-    assert "\\frac{\\partial E_{total}}{\\partial w_{5}} &=" in focused
+    assert "\\frac{\\partial E_{\\mathrm{total}}}{\\partial w_{5}} &=" in focused
     assert "{w_{5}}^{+} =" in focused
-    for other in ("w_{1}}^{+}", "\\partial w_{6}", "net_{h1} =", "Backward pass: hidden"):
+    for other in ("w_{1}}^{+}", "\\partial w_{6}", r"\mathrm{net}_{h1} =",
+                  "Backward pass: hidden"):
         assert other not in focused
-    assert "| $out_{h1}$ | 0.593269992 |" in focused  # a value the path uses
+    assert "| $\\mathrm{out}_{h1}$ | 0.593269992 |" in focused  # a value the path uses
 
 
 def test_focus_on_a_hidden_weight_follows_every_output(seed: tracer.Trace) -> None:

@@ -150,10 +150,11 @@ def test_names_of_derived_quantities() -> None:
     w5 = Ref(Role.WEIGHT, Weight(5, h1, o1))
     gradient = Ref(Role.GRADIENT, of=TOTAL_ERROR, wrt=w5, example=2)
     assert names.name(gradient) == "dE_total/dw5@2"
-    assert names.latex(gradient) == r"\frac{\partial {E_{total}}^{(2)}}{\partial w_{5}}"
+    assert names.latex(gradient) == r"\frac{\partial {E_{\mathrm{total}}}^{(2)}}{\partial w_{5}}"
     assert names.name(Ref(Role.UPDATE, w5.unit, example=3)) == "w5_new@3"
     assert names.name(Ref(Role.OUT, h1, after=True)) == "out_h1_after"
-    assert names.latex(Ref(Role.OUT, h1, example=2, after=True)) == "{{out_{h1}}^{(2)}}^{+}"
+    assert names.latex(Ref(Role.OUT, h1, example=2, after=True)) == (
+        r"{{\mathrm{out}_{h1}}^{(2)}}^{+}")
     assert names.name(Ref(Role.PATH, of=Ref(Role.ERROR, o1), wrt=Ref(Role.OUT, h1))) == (
         "dE_o1/dout_h1")
 

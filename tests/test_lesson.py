@@ -60,9 +60,10 @@ def test_the_seed_reads_as_a_lesson(seed_md: str) -> None:
     assert prose_words(seed_md) >= 700
     order = [seed_md.index(text) for text in (
         "## Forward pass", "## Error", "### Following $w_{5}$",
-        "**How much does the total error change when $out_{o1}$ changes?**",
-        "**How much does the output $out_{o1}$ change when its net input $net_{o1}$ changes?**",
-        "**How much does the net input $net_{o1}$ change when $w_{5}$ changes?**",
+        r"**How much does the total error change when $\mathrm{out}_{o1}$ changes?**",
+        r"**How much does the output $\mathrm{out}_{o1}$ change when its net input "
+        r"$\mathrm{net}_{o1}$ changes?**",
+        r"**How much does the net input $\mathrm{net}_{o1}$ change when $w_{5}$ changes?**",
         "**Putting it all together**", "**delta**", "**delta rule**", "**subtract**",
         "### The other weights of layer o", "### Following $w_{1}$",
         "Big picture", "**original** weights", "**add up**", "## Summary")]
@@ -71,30 +72,32 @@ def test_the_seed_reads_as_a_lesson(seed_md: str) -> None:
 
 def test_the_post_steps_a_learner_must_see(seed_md: str) -> None:
     # The power rule, σ' = out(1 − out) with its derivation, the product on one line.
-    assert (r"&= 2 \cdot \frac{1}{2} \left(target_{o1} - out_{o1}\right)^{2 - 1} \cdot (-1) + 0"
-            in seed_md)
+    assert (r"&= 2 \cdot \frac{1}{2} \left(\mathrm{target}_{o1} - \mathrm{out}_{o1}\right)"
+            r"^{2 - 1} \cdot (-1) + 0" in seed_md)
     assert "\n" + r"\sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2}" in seed_md
     assert r"&= 0.74136507 \times 0.186815602 \times 0.593269992 \\" + "\n&= 0.082167041" \
         in seed_md
     # w1's big picture comes before its pieces, and its product line is there too.
     w1 = seed_md[seed_md.index("### Following $w_{1}$"):]
-    big_picture = w1.index(r"\frac{\partial E_{total}}{\partial w_{1}} = \frac{\partial "
-                           r"E_{total}}{\partial out_{h1}}")
-    assert big_picture < w1.index(r"\frac{\partial net_{o1}}{\partial out_{h1}} &=")
+    big_picture = w1.index(r"\frac{\partial E_{\mathrm{total}}}{\partial w_{1}} = \frac{\partial "
+                           r"E_{\mathrm{total}}}{\partial \mathrm{out}_{h1}}")
+    assert big_picture < w1.index(
+        r"\frac{\partial \mathrm{net}_{o1}}{\partial \mathrm{out}_{h1}} &=")
     assert r"0.036350306 \times 0.241300709 \times 0.05" in w1
 
 
 def test_the_post_figures_are_explained_where_they_arise(seed_md: str) -> None:
-    path = seed_md.index(r"\frac{\partial E_{o2}}{\partial out_{h1}} &=")
-    remark = seed_md.index("printed as -0.019049119", path)
-    assert remark < seed_md.index("**How much does the total error change when $out_{h1}$")
+    path = seed_md.index(r"\frac{\partial E_{o2}}{\partial \mathrm{out}_{h1}} = ")
+    remark = seed_md.index("printed as \u2212" + "0.019049119", path)
+    assert remark < seed_md.index(
+        r"**How much does the total error change when $\mathrm{out}_{h1}$")
     assert "values carried" in seed_md[remark:remark + 600] or \
         "rounded to the decimals it shows" in seed_md[remark:remark + 600]
     after = seed_md.index("printed as 0.291027924")
     assert "sequential updates" in seed_md[after:after + 400]
-    assert "| ${E_{total}}^{+}$ | 0.000035085 | 0.000035102 | 0.000035085 |" in seed_md
-    assert "| ${out_{o1}}^{+}$ | 0.015912196 | 0.01591362 | 0.015912196 |" in seed_md
-    assert "| ${out_{o2}}^{+}$ | 0.984065734 | 0.984064274 | 0.984065734 |" in seed_md
+    assert r"| ${E_{\mathrm{total}}}^{+}$ | 0.000035085 | 0.000035102 | 0.000035085 |" in seed_md
+    assert r"| ${\mathrm{out}_{o1}}^{+}$ | 0.015912196 | 0.01591362 | 0.015912196 |" in seed_md
+    assert r"| ${\mathrm{out}_{o2}}^{+}$ | 0.984065734 | 0.984064274 | 0.984065734 |" in seed_md
 
 
 def test_the_comparisons_are_recomputed_not_assumed() -> None:

@@ -427,3 +427,13 @@ def test_keys_with_an_ask_in_the_documents_notation(tmp_path: Path,
     assert asked_names == ["net_h1", "delta_o1", "dE_total/dw5", "w5_new", "E_total"]
     (variant,) = (tmp_path / "out").glob("*.toml")
     assert tracer.load_spec(variant).ask  # the variant spec reads back
+
+
+def test_upright_words_of_the_documents_are_read() -> None:
+    """The documents print words upright (\\mathrm{net}_{h1}, E_{\\mathrm{total}}): a sheet
+    that copies their LaTeX names the same quantities."""
+    normalize = notation.normalize
+    assert normalize(r"\frac{\partial E_{\mathrm{total}}}{\partial \mathrm{out}_{o1}}") == (
+        normalize(r"\frac{\partial E_{total}}{\partial out_{o1}}"))
+    assert normalize(r"\mathrm{net}_{h1}") == "net_h1"
+    assert normalize(r"\mathrm{hid\_a1}") == "hid_a1"

@@ -14,13 +14,14 @@ from typing import Any
 import sympy as sp
 
 from . import comparison, lesson, mathfmt, names
+from .codegen import compile_steps
 from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
 from .focus import focus, parameters_for
 from .functions import ACTIVATIONS, LOSSES, OUT, TARGET, instantiate
 from .graph import Graph, Term
 from .lesson import Story
-from .numbers import format_value
+from .numbers import display, format_value, shown, shown_result_agrees
 from .quantities import PARAMETER_ROLES, RATE, Role, Stage
 from .steps import Context, Row, Step, symbols
 from .training import TrainingRun
@@ -126,8 +127,8 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     graph = first.symbolic
     focused = focus(graph, focus_on) if focus_on else None
     keep = focused.path if focused else None
-    context = Context(first, keep)
-    final = Context(last)
+    context = Context(first, keep, fmt)
+    final = Context(last, fmt=fmt)
     shown = (lambda t: t.id in focused.used) if focused else (
         lambda t: t.stage == Stage.GIVEN)
     told = _told(run, focused is not None, follow)
@@ -145,7 +146,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
             Run(number, _sections(Context(trace, keep), escape, first_run=i == 0))
             for i, (number, trace) in enumerate(sorted(run.kept.items()))),
         updates=tuple(
-            Row((t.latex, context.format(run.initial[t.name]), final.number(update.id)))
+            Row((t.latex, context.format(run.initial[t.name]), final.text(update.id)))
             for t, update in graph.updates if keep is None or update.id in keep
         ),
         error_before=context.format(run.errors[0]),
@@ -161,11 +162,11 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
                                   for t in parameters_for(graph, name))),
         deltas=deltas,
         summary=summary,
-        published=_published(graph, escape) if told else None,
+        published=_published(graph, escape, fmt) if told else None,
     )
 
 
-def _published(graph: Graph, escape: Callable[[str], str]) -> Published | None:
+def _published(graph: Graph, escape: Callable[[str], str], fmt: str) -> Published | None:
     """The spec's published figures beside ours (only where the document is a lesson of
     the spec's own values: a focus or a training run shows other numbers)."""
     spec = graph.spec
@@ -174,10 +175,10 @@ def _published(graph: Graph, escape: Callable[[str], str]) -> Published | None:
     digits = spec.digits
 
     def remark(c: comparison.Comparison) -> Remark:
-        shown = [format_value(v, digits) if v is not None else ""
-                 for v in (c.ours, c.reproduced, c.other_order)]
-        return Remark(graph[c.name].latex, format_value(c.printed, c.decimals), shown[0],
-                      c.agrees, c.setting, shown[1], shown[2])
+        values = [display(v, digits, fmt) if v is not None else ""
+                  for v in (c.ours, c.reproduced, c.other_order)]
+        return Remark(graph[c.name].latex, display(c.printed, c.decimals, fmt), values[0],
+                      c.agrees, c.setting, values[1], values[2])
 
     return Published(escape(spec.published.source), comparison.other_order(spec),
                      {c.name: remark(c) for c in comparison.compare(spec)},
@@ -417,3 +418,16 @@ def derivation_steps(trace: Trace, wanted: Sequence[str], fmt: str) -> dict[str,
     context, escape = Context(trace), ESCAPES[fmt]
     return {name: context.step(trace.symbolic[name], escape) for name in wanted
             if name in trace.symbolic and trace.symbolic[name].formula is not None}
+
+
+def unrounded_results(trace: Trace) -> frozenset[int]:
+    """The positions of the steps whose shown result is not what their shown numbers give
+    (`numbers.shown_result_agrees`): with values carried unrounded, a digit not shown can
+    change the last one shown (the post's -0.019049119 against -0.019049118 here). A
+    document says so where it shows one; with carry = "rounded" there is none."""
+    digits = trace.symbolic.spec.digits
+    read = [float(shown(value, digits).plain) for value in trace.values]
+    return frozenset(
+        position for position, step in enumerate(compile_steps(trace.symbolic))
+        if step is not None and not shown_result_agrees(
+            shown(trace.values[position], digits).plain, step(read), digits))

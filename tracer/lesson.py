@@ -201,7 +201,7 @@ def summary(context: Context) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
     """Every δ (symbol, value), and every parameter's (symbol, gradient symbol, gradient,
     before, after): the teacher's key and the learner's checklist."""
     graph = context.trace.symbolic
-    deltas = tuple(Row((t.latex, context.number(t.id))) for t in graph
+    deltas = tuple(Row((t.latex, context.text(t.id))) for t in graph
                    if t.role == Role.DELTA and t.stage == Stage.BACKWARD)
     rows = []
     for parameter, update in graph.updates:
@@ -211,6 +211,6 @@ def summary(context: Context) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
                          if graph.terms[i].role == Role.GRADIENT), None)
         if gradient is None:  # online: the last example's update; each has its own gradient
             return deltas, ()
-        rows.append(Row((parameter.latex, gradient.latex, context.number(gradient.id),
-                         context.number(parameter.id), context.number(update.id))))
+        rows.append(Row((parameter.latex, gradient.latex, context.text(gradient.id),
+                         context.text(parameter.id), context.text(update.id))))
     return deltas, tuple(rows)

@@ -20,7 +20,7 @@ from .diagram import drawable, layout, svg
 from .evaluation import Trace
 from .graph import Graph
 from .keys import Variant, asked
-from .numbers import format_value
+from .numbers import fixed, format_value
 from .quantities import Role
 
 FORMATS = ("moodle", "qti", "qti-quizzes", "gift", "gradescope")
@@ -93,4 +93,4 @@ def shown(value: float, places: int = 15) -> str:
     """A number as a platform reads it: plain decimal, no exponent, no trailing zeros."""
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
-    return format_value(value, places)
+    return fixed(value, places)  # not widened as a document shows it: a platform's number

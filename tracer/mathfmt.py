@@ -13,6 +13,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from .numbers import shown
+
 _SETTINGS = {"order": "none", "mul_symbol": "dot"}
 
 
@@ -30,7 +32,9 @@ class TraceLatexPrinter(LatexPrinter):  # type: ignore[misc]
             raise KeyError(f"no LaTeX recorded for symbol {expr.name!r}") from None
 
     def _print_Float(self, expr: sp.Float) -> str:
-        return _number_latex(str(expr))
+        # A constant of a rule (a leaky slope) as written, 0.1, not 0.100000000000000;
+        # sympy brackets a negative one where precedence needs it.
+        return shown(float(expr), 15).latex
 
 
 class _TextPrinter(StrPrinter):  # type: ignore[misc]
@@ -40,17 +44,19 @@ class _TextPrinter(StrPrinter):  # type: ignore[misc]
         super().__init__({"order": "none"})
 
 
-def _number_latex(text: str) -> str:
-    # A negative number in a product or power needs brackets: 0.5 \cdot (-0.02).
-    return rf"\left({text}\right)" if text.startswith("-") else text
-
-
 def latex(expr: sp.Expr, symbols: Mapping[sp.Symbol, str]) -> str:
     """The formula in LaTeX with recorded symbols."""
     return str(TraceLatexPrinter(symbols).doprint(expr))
 
 
-_SLOT = re.compile("\x00(\\d+)\x00")
+# A slot, with the operator before it (a negative number after one needs brackets:
+# 0.5 \cdot (-0.02), 1 - (-0.3), e^{- (-0.5)}), and whether a power or a product sign
+# follows (a base needs them: (-0.5)^{2}; a number with a power of ten beside a product
+# sign takes them too: (4.386 \times 10^{-5}) \cdot 0.5). Elsewhere (a whole side, a
+# function's argument, a numerator, a sum's first term) a number stands as it is:
+# tanh(-0.33), e^{-0.078}.
+_SLOT = re.compile(r"(?P<op>(?:[-+]|\\cdot|\\times)\s*)?\x00(?P<slot>\d+)\x00"
+                   r"(?:(?P<power>(?=\^))|(?P<times>(?=\s*\\cdot)))?")
 
 
 def slotted_latex(expr: sp.Expr, slots: Mapping[str, int]) -> str:
@@ -65,13 +71,53 @@ def slotted_latex(expr: sp.Expr, slots: Mapping[str, int]) -> str:
 
 
 def fill(slotted: str, numbers: Sequence[str]) -> str:
-    """The slotted LaTeX with formatted numbers, negative ones in brackets."""
-    return _SLOT.sub(lambda match: _number_latex(numbers[int(match.group(1))]), slotted)
+    """The slotted LaTeX with numbers (LaTeX math: `numbers.Shown.latex`), in brackets only
+    where precedence needs them."""
+    return _SLOT.sub(lambda match: _filled(match, numbers), slotted)
+
+
+def _filled(match: re.Match[str], numbers: Sequence[str]) -> str:
+    op, number = match.group("op") or "", numbers[int(match.group("slot"))]
+    signed, scaled = number.startswith("-"), " " in number  # 4.386 \times 10^{-5}
+    power, times = match.group("power") is not None, match.group("times") is not None
+    if (op and signed) or (power and (signed or scaled)) or (scaled and (
+            times or op.startswith(("\\cdot", "\\times")))):
+        return rf"{op}\left({number}\right)"
+    return op + number
+
+
+def negated_factors(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The symbols of a negated product of a function (-target·log(out), -target/out) any of
+    which, at 0, makes it 0: substituted, it would read "- 0 · log(0.28)". Nothing for another
+    formula: "0.3 - 0.5 · 0" (an update with no gradient) reads well."""
+    if type(expr) is not sp.Mul or not expr.could_extract_minus_sign() or all(
+            arg.is_Symbol or arg.is_Number for arg in expr.args):
+        return ()
+    return tuple(arg for arg in expr.args if isinstance(arg, sp.Symbol))
+
+
+def zero_terms(expr: sp.Expr) -> tuple[tuple[sp.Symbol, sp.Expr | None], ...]:
+    """(symbol, the formula without the term the symbol at 0 makes 0) for each factor of a
+    negated product that is the formula (None: nothing is left) or a term of it (binary
+    cross-entropy): a document writes what is left, and says why, not "- 0 · log(0.5)"."""
+    if type(expr) is not sp.Add:
+        return tuple((symbol, None) for symbol in negated_factors(expr))
+    return tuple((symbol, sp.Add(*(a for a in expr.args if a is not term), evaluate=False))
+                 for term in expr.args for symbol in negated_factors(term))
 
 
 def text(expr: sp.Expr) -> str:
     """The formula as ASCII over canonical names: delta_o1*dnet_o1/dw5."""
     return str(_TextPrinter().doprint(expr))
+
+
+_UPRIGHT = r"\mathrm{"
+
+
+def source_length(form: str) -> int:
+    """The length of LaTeX source, an upright word (\\mathrm{net}) counted as the word: it
+    sets as wide as the word in italics."""
+    return len(form) - (len(_UPRIGHT) + 1) * form.count(_UPRIGHT)
 
 
 # Characters a reader sees on a line of a long sum: a line may run one term past it, and a

@@ -89,26 +89,40 @@ def _unit(unit: Unit) -> str:
 
 # -- LaTeX symbols ------------------------------------------------------------------------
 
+def upright(word: str) -> str:
+    """A word in math as a word, upright (\\mathrm{net}), not a product of italic letters;
+    one letter stays a variable (x). `_` escaped."""
+    text = word.replace("_", r"\_")
+    return text if len(word) == 1 else rf"\mathrm{{{text}}}"
+
+
 def identifier_latex(identifier: str) -> str:
-    """LaTeX for a spec identifier: i1 -> i_{1}; other names with `_` escaped."""
+    """LaTeX for a spec identifier: i1 -> i_{1}, x -> x; other names upright, `_` escaped
+    (bias_in -> \\mathrm{bias\\_in}, x_1 -> \\mathrm{x\\_1})."""
     match = _INDEXED.fullmatch(identifier)
     if match:
-        return f"{match.group(1)}_{{{match.group(2)}}}"
-    return identifier.replace("_", r"\_")
+        return f"{upright(match.group(1))}_{{{match.group(2)}}}"
+    return upright(identifier)
 
 
 def _subscript(identifier: str) -> str:
-    """A neuron name as a subscript body: h1 stays h1, hid_a1 becomes hid\\_a1."""
-    return identifier.replace("_", r"\_")
+    """A neuron name as a subscript body: h1 stays h1 (a letter and its number), hid_a1
+    becomes \\mathrm{hid\\_a1}."""
+    match = _INDEXED.fullmatch(identifier)
+    if match and len(match.group(1)) == 1:
+        return identifier
+    return upright(identifier)
 
 
-_STEM = {Role.TARGET: "target", Role.NET: "net", Role.OUT: "out", Role.ERROR: "E",
-         Role.DELTA: r"\delta"}
+_STEM = {Role.TARGET: upright("target"), Role.NET: upright("net"), Role.OUT: upright("out"),
+         Role.ERROR: "E", Role.DELTA: r"\delta"}
+TOTAL_ERROR_LATEX = r"E_{\mathrm{total}}"
 _SHARED = frozenset({Role.WEIGHT, Role.BIAS, Role.RATE})  # one value for every example
 
 
 def latex(ref: Ref) -> str:
-    """The LaTeX symbol of a quantity: net_{h1}, {out_{o1}}^{(2)}, {w_{5}}^{+}, ∂E/∂w."""
+    """The LaTeX symbol of a quantity: \\mathrm{net}_{h1}, {\\mathrm{out}_{o1}}^{(2)},
+    {w_{5}}^{+}, ∂E/∂w; words upright."""
     return _latex(ref, ref.example)
 
 
@@ -124,7 +138,7 @@ def _latex(ref: Ref, example: int) -> str:
     if role is Role.RATE:
         text = r"\eta"
     elif unit is None and role is Role.ERROR:
-        text = "E_{total}"
+        text = TOTAL_ERROR_LATEX
     elif unit is None:
         raise ValueError(f"a {role} quantity needs a unit")
     elif type(unit) is Neuron:
@@ -152,7 +166,7 @@ def _unit_latex(unit: Unit | None) -> str:
 
 
 # The generic symbols of the loss written for any output neuron k.
-GENERIC_OUT, GENERIC_TARGET, TOTAL_ERROR_LATEX = "out_{k}", "target_{k}", "E_{total}"
+GENERIC_OUT, GENERIC_TARGET = r"\mathrm{out}_{k}", r"\mathrm{target}_{k}"
 
 
 # -- randomized exercises -----------------------------------------------------------------

@@ -3,7 +3,8 @@
 `normalize` is the one place where a sheet's glyphs become the ASCII the parser reads: the
 Greek letters the documents print (η, σ, δ, ∂) spelled out, the minus and multiplication
 signs people type (− – · ⋅ × ∗), ½, superscript powers (x², x⁻¹), the update mark ⁺, primes
-(′ ’), a no-break space, and LaTeX braces (`net_{h1}`, `e^{-x}`). It knows nothing of a
+(′ ’), a no-break space, LaTeX braces (`net_{h1}`, `e^{-x}`) and upright words
+(`\\mathrm{net}_{h1}`, `E_{\\mathrm{total}}`). It knows nothing of a
 network's names: what a name means (`w5^+`, `Etotal`) is `names`'s business, what `e^x`
 means is `safeexpr`'s. Any other non-ASCII character is left in place, so that the caller
 refuses it and `foreign` can say which it is.
@@ -30,6 +31,7 @@ _MIXED_HALF = re.compile(r"(?<=\d)½")  # 2½: a mixed number, not 2·½
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _POWER = re.compile("(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")  # x², x¹⁰, x⁻¹
 _ATOM_IN_BRACES = re.compile(r"(?:(?<=_)|(?<![A-Za-z0-9_]))\{([A-Za-z0-9_]+)\}")  # _{h1}, {w_5}
+_UPRIGHT = re.compile(r"\\mathrm\{((?:[A-Za-z0-9]|\\?_)+)\}")  # \mathrm{net}_{h1}: a word
 _PLUS_IN_BRACES = re.compile(r"\^\{\+\}")  # {w_{5}}^{+}
 _EXPONENT_IN_BRACES = re.compile(r"\^\{([^{}]*)\}")  # e^{-x}
 
@@ -56,7 +58,8 @@ def _without_braces(text: str) -> str:
     if "{" not in text or _depth(text) > MAX_BRACES:
         return text  # deeper: left for the parser to refuse, each round would cost a pass
     while True:
-        done = _ATOM_IN_BRACES.sub(r"\1", text)
+        done = _UPRIGHT.sub(lambda match: match.group(1).replace(r"\_", "_"), text)
+        done = _ATOM_IN_BRACES.sub(r"\1", done)
         done = _PLUS_IN_BRACES.sub("^+", done)
         done = _EXPONENT_IN_BRACES.sub(r"^(\1)", done)
         if done == text:

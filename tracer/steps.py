@@ -16,7 +16,7 @@ from . import mathfmt
 from .evaluation import Trace
 from .graph import Graph, Term
 from .memo import per_trace
-from .numbers import format_value
+from .numbers import display, shown
 
 WIDE_STEP = 140
 
@@ -34,7 +34,7 @@ class Step:
     @property
     def wide(self) -> bool:
         """Set on aligned lines: long, or more than formula → numbers → value."""
-        length = len(self.lhs) + sum(len(f) for f in self.forms) + len(self.value)
+        length = sum(map(mathfmt.source_length, (self.lhs, *self.forms, self.value)))
         return len(self.forms) > 2 or length > WIDE_STEP
 
 
@@ -53,6 +53,8 @@ class StaticStep:
     forms: tuple[str, ...]  # chain rule, origin, formula: symbolic LaTeX
     simplified: str | None
     numbers: str  # the formula with numbered slots for the values (mathfmt.fill)
+    # (a value's position, `numbers` without the term it makes 0, or None): -target·log(out)
+    zeros: tuple[tuple[int, str | None], ...] = ()
 
 
 @per_trace
@@ -73,7 +75,10 @@ def static_step(graph: Graph, position: int) -> StaticStep:
     forms.append(mathfmt.latex(term.formula, latex_of))
     simplified = None if term.simplified is None else mathfmt.latex(term.simplified, latex_of)
     return StaticStep(term.latex, tuple(forms), simplified,
-                       mathfmt.slotted_latex(term.formula, graph.ids))
+                      mathfmt.slotted_latex(term.formula, graph.ids),
+                      tuple((graph.ids[s.name], None if rest is None else
+                             mathfmt.slotted_latex(rest, graph.ids))
+                            for s, rest in mathfmt.zero_terms(term.formula)))
 
 
 MAX_SUM_SHOWN = 8  # terms of a sum restated in full in a derivation; longer ones abbreviated
@@ -111,14 +116,20 @@ def symbols(graph: Graph) -> dict[sp.Symbol, str]:
 class Context:
     """Formatted numbers of one trace, computed once, and its structure's static steps."""
 
-    def __init__(self, trace: Trace, keep: frozenset[int] | None = None) -> None:
+    def __init__(self, trace: Trace, keep: frozenset[int] | None = None,
+                 fmt: str = "md") -> None:
         self.trace = trace
         self.keep = keep  # with a focus, the steps that are shown
         self.digits = trace.symbolic.spec.digits
-        self.values = [self.format(v) for v in trace.values]
+        self.fmt = fmt  # of text cells; math is LaTeX in every format
+        self.values = [shown(v, self.digits).latex for v in trace.values]
 
     def format(self, value: float) -> str:
-        return format_value(value, self.digits)
+        """A value for a text cell or sentence: a real minus sign, a power of ten."""
+        return display(value, self.digits, self.fmt)
+
+    def text(self, position: int) -> str:
+        return self.format(self.trace.values[position])
 
     def number(self, position: int) -> str:
         return self.values[position]
@@ -133,7 +144,14 @@ class Context:
             forms.append(static.simplified or "")
         elif term.simplified is not None:
             note = ""  # the simplification's assumption fails for these numbers
-        forms.append(mathfmt.fill(static.numbers, self.values))
+        zero = next((z for z in static.zeros if self.trace.values[z[0]] == 0), None)
+        if zero is None:
+            forms.append(mathfmt.fill(static.numbers, self.values))
+        else:  # not "- 0 · log(0.28)": what is left, and why
+            if zero[1] is not None:
+                forms.append(mathfmt.fill(zero[1], self.values))
+            name = self.trace.symbolic.terms[zero[0]].name
+            note = f"{name} is 0, so the term it multiplies is 0."
         unique = tuple(mathfmt.broken_sum(f) for i, f in enumerate(forms)
                        if f not in forms[:i] and f != value)
         return Step(term.name, static.lhs, unique, value, escape(note))
