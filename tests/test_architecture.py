@@ -22,8 +22,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading", "formats",
      "notation"),
     ("names",),  # the naming scheme
+    ("circuitspec",),  # a circuit's part of a spec
     ("spec", "examples"),
-    ("graph", "network"),  # the graph, and the network that builds one
+    ("graph", "circuit", "network"),  # the graph, and the circuit and network that build one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
     ("document", "diagram", "sheets", "report", "lms"),  # view models
