@@ -64,6 +64,28 @@ def gate_of(node: Node) -> Gate:
     return Gate("name" if isinstance(tree, ast.Name) else "number")
 
 
+def gradient_of(graph: Graph, name: str) -> Term:
+    """The term holding ∂out/∂<name>: a gradient, or the output's local derivative where
+    <name> feeds the output only."""
+    circuit = graph.spec.circuit
+    assert circuit is not None
+    output, wrt = graph.position(circuit.output), graph.position(name)
+    for term in graph.terms[wrt:]:
+        if term.of == output and term.wrt == wrt and term.ref.unit is None and term.role in (
+                Role.GRADIENT, Role.LOCAL):
+            return term
+    raise KeyError(name)
+
+
+def local_of(graph: Graph, node: str, parent: str) -> Term:
+    """The local derivative ∂<node>/∂<parent> of one edge."""
+    of, wrt = graph[node].id, graph[parent].id
+    for term in graph.of_role(Role.LOCAL):
+        if term.of == of and term.wrt == wrt:
+            return term
+    raise KeyError((node, parent))
+
+
 @cycle_collection_paused()
 def build_circuit(spec: Spec) -> Graph:
     """Record the forward pass, the backward pass from the output and the updates."""

@@ -25,7 +25,8 @@ import jinja2.runtime
 import jinja2.sandbox
 import jinja2.utils
 
-from . import diagram, sandbox
+from . import circuitfigure, diagram, sandbox
+from .circuitdoc import build_circuit_document, circuit_json, is_circuit
 from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
 from .evaluation import Trace
@@ -114,6 +115,8 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     LaTeX always draws its figures (TikZ); Markdown links the SVG files named in `figures`
     (see `render_files`, which writes them).
     """
+    if isinstance(source, Trace) and is_circuit(source):
+        return render_circuit(source, fmt, env, figures, focus_on)
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     return render_document(document(source, fmt, every, figures, focus_on), fmt, env)
@@ -128,6 +131,22 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     if fmt == "tex" and figures is None and not focus_on:
         figures = {key: code for key, (_, code) in figures_of(source).items()}
     return build_document(source, fmt, every, figures, focus_on)
+
+
+def render_circuit(trace: Trace, fmt: str, env: jinja2.Environment | None = None,
+                   figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = ()
+                   ) -> str:
+    """A circuit's worked example (`circuit.*.j2`); LaTeX draws its figure (TikZ)."""
+    if focus_on:
+        raise TracerError("a circuit's document shows every path: leave out --focus",
+                          key="--focus")
+    if fmt == "json":
+        return json.dumps(circuit_json(trace), indent=2, ensure_ascii=False) + "\n"
+    _format(fmt, FORMATS[:2], "a worked example")
+    if fmt == "tex" and figures is None:
+        figures = {key: code for key, (_, code) in figures_of(trace).items()}
+    doc = build_circuit_document(trace, fmt, figures)
+    return _template_render(env, f"circuit.{fmt}.j2", doc=doc)
 
 
 def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None) -> str:
@@ -173,6 +192,12 @@ def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
     run = source if isinstance(source, TrainingRun) else None
     trace = run.kept[min(run.kept)] if run else source
     assert isinstance(trace, Trace)
+    circuit = trace.symbolic.spec.circuit
+    if circuit is not None:  # its one picture, wires labelled with values and gradients
+        if not circuitfigure.drawable(circuit):
+            return {}
+        shape = circuitfigure.layout(trace, circuit)
+        return {"circuit": (circuitfigure.svg(shape), circuitfigure.tikz(shape))}
     weights = trace.symbolic.spec.weight_units
     drawn = diagram.drawable(trace.symbolic.spec)
     layouts = {"network": diagram.layout(trace),
