@@ -358,3 +358,27 @@ def circuit_json(trace: Trace) -> dict[str, Any]:
 
 def is_circuit(trace: Trace) -> bool:
     return trace.symbolic.spec.circuit is not None
+
+
+@dataclass(frozen=True)
+class CircuitQuestion:
+    """`circuit-question.<fmt>.j2`: a circuit's question sheet for one variant. `doc` holds
+    the circuit, its given values and its learning rate (its derivation is not shown);
+    `doc.figures` may hold `circuit`, drawn with the given values only."""
+
+    doc: CircuitDocument
+    student: str  # escaped; empty for an anonymous variant
+    asked: tuple[Row, ...]  # (symbol LaTeX, the answer-sheet name as text)
+    digits: int
+
+
+def circuit_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
+                     figures: Mapping[str, str] | None = None) -> CircuitQuestion:
+    escape = ESCAPES[fmt]
+    graph = trace.symbolic
+    rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
+                 for name in asked)
+    decimals = graph.spec.grading.decimals  # the precision the answers are graded at
+    digits = graph.spec.digits if decimals is None else decimals
+    return CircuitQuestion(build_circuit_document(trace, fmt, figures), escape(student),
+                           rows, digits)

@@ -98,8 +98,9 @@ def drawable(circuit: Circuit) -> bool:
 Slot = tuple[str, ...]  # a value's name, or (parent, node, column) for a wire's bend
 
 
-def layout(trace: Trace, circuit: Circuit) -> CircuitLayout:
-    """Where every value, wire and label goes."""
+def layout(trace: Trace, circuit: Circuit, answers: bool = True) -> CircuitLayout:
+    """Where every value, wire and label goes; without `answers` (a question sheet) only
+    the given values are written on their wires."""
     depth: dict[str, int] = {name: 0 for name, _ in circuit.values}
     edges = [(parent, node.name) for node in circuit.nodes
              for parent in dict.fromkeys(node.formula.names)]
@@ -126,7 +127,7 @@ def layout(trace: Trace, circuit: Circuit) -> CircuitLayout:
     paths = {(parent, child): [place[(parent,)], *(
         place[(parent, child, str(c))] for c in range(depth[parent] + 1, depth[child])),
         place[(child,)]] for parent, child in edges}
-    wires = _wires(trace, circuit, spots, index, paths)
+    wires = _wires(trace, circuit, spots, index, paths, answers)
     width = max(spot.x for spot in spots) + COLUMN * 0.75 + 0.3
     return CircuitLayout(tuple(spots), wires, width, tallest * ROW + 0.8)
 
@@ -148,7 +149,7 @@ def _rows(columns: dict[int, list[Slot]], before: dict[Slot, list[Slot]]
 
 
 def _wires(trace: Trace, circuit: Circuit, spots: Sequence[Spot], index: dict[str, int],
-           paths: dict[tuple[str, str], list[Point]]) -> tuple[Wire, ...]:
+           paths: dict[tuple[str, str], list[Point]], answers: bool) -> tuple[Wire, ...]:
     graph, digits = trace.symbolic, min(FIGURE_DIGITS, trace.symbolic.spec.digits)
     taken = [Box(s.x, s.y, RADIUS, RADIUS) for s in spots]
     bent = {key: _clipped_path(points) for key, points in paths.items()}
@@ -164,18 +165,20 @@ def _wires(trace: Trace, circuit: Circuit, spots: Sequence[Spot], index: dict[st
                             parent, node.name, points,
                             upstream * trace.value(local)))
     placed: dict[int, Wire] = {}
+    given = {name for name, _ in circuit.values}
     for _, order, quantity, parent, child, points, share in sorted(pending):
         last = (points[-2], points[-1])  # level wires first: their labels fit in less room
+        shown = answers or parent in given
         placed[order] = _labelled(quantity, index[parent], index[child], points,
-                                  format_value(trace[parent], digits),
-                                  format_value(share, digits), taken,
+                                  format_value(trace[parent], digits) if shown else "",
+                                  format_value(share, digits) if answers else "", taken,
                                   [seg for seg in segments if seg != last])
     wires = [placed[order] for order in sorted(placed)]
     out = spots[index[circuit.output]]
     points = ((out.x + RADIUS, out.y), (out.x + COLUMN * 0.75, out.y))
     wires.append(_labelled(circuit.output, index[circuit.output], None, points,
-                           format_value(trace[circuit.output], digits), "1", taken,
-                           segments))
+                           format_value(trace[circuit.output], digits) if answers else "",
+                           "1" if answers else "", taken, segments))
     return tuple(wires)
 
 
@@ -218,13 +221,14 @@ def _labelled(quantity: str, source: int, target: int | None, points: tuple[Poin
         candidates.append((pair[0], pair[1]))
 
     def free(pair: tuple[Box, Box], strict: bool) -> bool:
-        if any(box.overlaps(b) for box in pair for b in taken):
+        shown = [box for box in pair if box.half_width]  # an empty label takes no room
+        if any(box.overlaps(b) for box in shown for b in taken):
             return False
-        return not strict or not any(_crosses(box, wire) for box in pair for wire in wires)
+        return not strict or not any(_crosses(box, wire) for box in shown for wire in wires)
 
     above, below = next((pair for pair in candidates if free(pair, True)), None) or next(
         (pair for pair in candidates if free(pair, False)), candidates[0])
-    taken += [above, below]
+    taken += [box for box in (above, below) if box.half_width]
     return Wire(quantity, source, target, points, value, gradient, above, below)
 
 
@@ -242,7 +246,7 @@ def _crosses(box: Box, wire: Segment, samples: int = 48) -> bool:
 
 
 def _half(text: str) -> float:
-    return len(text) * CHAR / 2 + 0.04
+    return len(text) * CHAR / 2 + 0.04 if text else 0.0
 
 
 # -- SVG -------------------------------------------------------------------------------------
@@ -280,6 +284,8 @@ def _svg_wire(wire: Wire) -> list[str]:
 
 
 def _svg_text(box: Box, text: str, colour: str, kind: str) -> str:
+    if not text:
+        return ""
     return (f'<text class="{kind}" x="{_px(box.x)}" y="{_px(box.y + 0.12)}" '
             f'text-anchor="middle" fill="{colour}">{text.replace("-", "−")}</text>')
 
@@ -308,10 +314,12 @@ def tikz(shape: CircuitLayout) -> str:
     for wire in shape.wires:
         path = " -- ".join(_at(point) for point in wire.points)
         lines.append(rf"\draw[->, gray!70!black, thick] {path};")
-        lines.append(rf"\node[text=green!45!black] at {_at((wire.above.x, wire.above.y))} "
-                     rf"{{${wire.value}$}};")
-        lines.append(rf"\node[text=red!75!black] at {_at((wire.below.x, wire.below.y))} "
-                     rf"{{${wire.gradient}$}};")
+        if wire.value:
+            lines.append(rf"\node[text=green!45!black] at "
+                         rf"{_at((wire.above.x, wire.above.y))} {{${wire.value}$}};")
+        if wire.gradient:
+            lines.append(rf"\node[text=red!75!black] at "
+                         rf"{_at((wire.below.x, wire.below.y))} {{${wire.gradient}$}};")
     for spot in shape.spots:
         fill = "gray!8" if spot.gate else "cyan!10"
         label = TEX_SYMBOLS.get(spot.gate, rf"\scriptsize\textrm{{{spot.gate}}}") if (

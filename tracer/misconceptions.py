@@ -52,8 +52,11 @@ class Misconception:
     id: str
     description: str
     rule: Callable[[Graph], Rule]
+    circuits: bool = False  # re-derived for circuits too (the others are about networks)
 
     def variants(self, graph: Graph) -> list[Variant]:
+        if graph.spec.circuit is not None and not self.circuits:
+            return []
         return [Variant(self.id, positions, cache(formulas), shortcut)
                 for positions, formulas, shortcut in self.rule(graph) if positions]
 
@@ -75,7 +78,12 @@ def _of_total_error(graph: Graph, term: Term) -> bool:
 
 
 def _error_derivatives(graph: Graph) -> list[Term]:
-    """∂E_total/∂out of the output neurons (the loss's own derivative)."""
+    """∂E_total/∂out of the output neurons (the loss's own derivative); of a circuit, the
+    output's local derivatives (the first step back, where a loss's sign is taken)."""
+    circuit = graph.spec.circuit
+    if circuit is not None:
+        output = graph.position(circuit.output)
+        return [t for t in graph.of_role(Role.LOCAL) if t.of == output]
     return [t for t in graph.of_role(Role.LOCAL) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT]
 
@@ -188,18 +196,23 @@ def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr],
     """Updates with η replaced by `eta_value` (η is in no other formula: a shortcut gives
     the updates that value, `number` of η, instead; a test checks both agree)."""
     def rule(graph: Graph) -> Rule:
-        rate = graph.only(RATE)
+        rate = graph.find(RATE)
+        if rate is None:  # a circuit that trains nothing
+            return
         updates = [t for t in graph.of_role(Role.UPDATE) if rate.id in t.parents]
         value = eta_value(rate.symbol)
         shortcut = Shortcut(frozenset({rate.id}),
                             lambda values: {rate.id: number(values[rate.id])})
-        return _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}),
-                        shortcut)
+        yield from _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}),
+                            shortcut)
     return rule
 
 
 def _hidden_sums(graph: Graph) -> list[Term]:
-    """A hidden neuron's ∂E_total/∂out where it sums two paths or more."""
+    """A hidden neuron's ∂E_total/∂out where it sums two paths or more; of a circuit, the
+    gradient of a value that feeds several nodes."""
+    if graph.spec.circuit is not None:
+        return [t for t in graph.of_role(Role.GRADIENT) if isinstance(t.formula, sp.Add)]
     return [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
 
@@ -340,22 +353,24 @@ def _restricted(formulas: Callable[[], Formulas], part: frozenset[int]
 
 
 CATALOGUE: tuple[Misconception, ...] = (
-    Misconception("sign-error", "uses target − out for ∂E/∂out (the sign is flipped)",
-                  _scaled(sp.Integer(-1))),
+    Misconception("sign-error", "flips the sign of the first step back: target − out for "
+                  "∂E/∂out (of a circuit, the output's local derivatives negated)",
+                  _scaled(sp.Integer(-1)), circuits=True),
     Misconception("factor-two", "drops or doubles the ½ of the squared error",
                   _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)), _dropped_half)),
     Misconception("net-for-out", "writes σ′(net) as net(1 − net) instead of out(1 − out)",
                   _layer_by_layer(_net_for_out)),
-    Misconception("single-path", "takes only one output's path for a hidden neuron's ∂E/∂out",
-                  _layer_by_layer(_single_path)),
+    Misconception("single-path", "takes only one path where a value feeds several (one "
+                  "output's for a hidden neuron's ∂E/∂out; one node's for a reused value)",
+                  _layer_by_layer(_single_path), circuits=True),
     Misconception("updated-weights", "uses the other update order: hidden deltas from "
                   "already-updated weights (or, for sequential, from the original ones)",
                   _other_order),
     Misconception("wrong-input", "uses another input for ∂net/∂w", _wrong_input),
     Misconception("no-learning-rate", "updates with w − ∂E/∂w (no learning rate)",
-                  _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0)),
+                  _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0), circuits=True),
     Misconception("plus-sign", "updates with w + η·∂E/∂w (climbs the error)",
-                  _update_rule(lambda eta: -eta, lambda eta: -eta)),
+                  _update_rule(lambda eta: -eta, lambda eta: -eta), circuits=True),
     # The bias rules before the path rules: in the pass after the update (where alone the
     # bias rules act) a path rule that leaves the hidden deltas tiny moves the hidden
     # parameters as little as a forgotten bias update does, and the forgotten update is the
@@ -365,7 +380,8 @@ CATALOGUE: tuple[Misconception, ...] = (
     Misconception("bias-updated", "updates the biases too (b − η·∂E/∂b), though the "
                   "exercise keeps them", _bias_updated),
     Misconception("multiplied-paths", "multiplies the outputs' paths for a hidden neuron's "
-                  "∂E/∂out instead of adding them", _layer_by_layer(_multiplied_paths)),
+                  "∂E/∂out instead of adding them", _layer_by_layer(_multiplied_paths),
+                  circuits=True),
     Misconception("gradient-for-delta", "passes ∂E/∂w back to the hidden neuron instead of "
                   "δ·w (δ·out for each path)", _layer_by_layer(_gradient_for_delta)),
 )

@@ -26,7 +26,13 @@ import jinja2.sandbox
 import jinja2.utils
 
 from . import circuitfigure, diagram, sandbox
-from .circuitdoc import build_circuit_document, circuit_json, is_circuit
+from .circuitdoc import (
+    CircuitQuestion,
+    build_circuit_document,
+    circuit_json,
+    circuit_question,
+    is_circuit,
+)
 from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
 from .evaluation import Trace
@@ -134,8 +140,8 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
 
 
 def render_circuit(trace: Trace, fmt: str, env: jinja2.Environment | None = None,
-                   figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = ()
-                   ) -> str:
+                   figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = (),
+                   label: str = "") -> str:
     """A circuit's worked example (`circuit.*.j2`); LaTeX draws its figure (TikZ)."""
     if focus_on:
         raise TracerError("a circuit's document shows every path: leave out --focus",
@@ -145,8 +151,27 @@ def render_circuit(trace: Trace, fmt: str, env: jinja2.Environment | None = None
     _format(fmt, FORMATS[:2], "a worked example")
     if fmt == "tex" and figures is None:
         figures = {key: code for key, (_, code) in figures_of(trace).items()}
-    doc = build_circuit_document(trace, fmt, figures)
+    doc = dataclasses.replace(build_circuit_document(trace, fmt, figures), label=label)
     return _template_render(env, f"circuit.{fmt}.j2", doc=doc)
+
+
+def circuit_question_figure(trace: Trace) -> tuple[str, str] | None:
+    """A circuit's picture for its question sheet (SVG, TikZ): its given values only."""
+    circuit = trace.symbolic.spec.circuit
+    if circuit is None or not circuitfigure.drawable(circuit):
+        return None
+    shape = circuitfigure.layout(trace, circuit, answers=False)
+    return circuitfigure.svg(shape), circuitfigure.tikz(shape)
+
+
+def render_circuit_question(trace: Trace, fmt: str, asked: Sequence[str], student: str,
+                            figures: Mapping[str, str], env: jinja2.Environment | None = None
+                            ) -> str:
+    """A circuit's question sheet (`circuit-question.<fmt>.j2`, the fields of a
+    CircuitQuestion)."""
+    sheet: CircuitQuestion = circuit_question(trace, _format(fmt, ("md", "tex"), "a question "
+                                              "sheet"), asked, student, figures)
+    return _template_render(env, f"circuit-question.{fmt}.j2", **_fields(sheet))
 
 
 def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None) -> str:
@@ -167,7 +192,7 @@ def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None)
     return _template_render(env, "check.md.j2", **_fields(sheet))
 
 
-def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
+def _fields(model: QuestionSheet | FeedbackSheet | CircuitQuestion) -> dict[str, object]:
     """A view model's fields as the template's names (the names templates have always had)."""
     return {field.name: getattr(model, field.name) for field in dataclasses.fields(model)}
 
