@@ -13,6 +13,7 @@ ROOT = Path(__file__).parent.parent
 # What every command needs: the spec, the graph, its evaluation and the command line.
 CORE = {
     "tracer", "tracer.acyclic", "tracer.cli", "tracer.codegen", "tracer.derived",
+    "tracer.circuit", "tracer.circuitspec", "tracer.safeexpr",  # a spec may be a circuit
     "tracer.errors", "tracer.escape", "tracer.evaluation", "tracer.examples", "tracer.formats",
     "tracer.functions", "tracer.grading", "tracer.graph", "tracer.memo", "tracer.names",
     "tracer.network",
@@ -21,7 +22,8 @@ CORE = {
     "tracer.training",
 }
 RENDERING = {"tracer.renderer", "tracer.sandbox", "tracer.document", "tracer.diagram",
-             "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets"}
+             "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets",
+             "tracer.circuitdoc", "tracer.circuitfigure"}
 CHECKING = {"tracer.check", "tracer.answers", "tracer.misconceptions", "tracer.safeexpr"}
 # Loaded by nothing a command does: sympy's units and tensors (a `solve`, or an evaluated
 # sum), and urllib through xml.sax for one escape function.
