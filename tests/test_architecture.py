@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("graph", "circuit", "network"),  # the graph, and the circuit and network that build one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys"),  # above the graph
-    ("document", "diagram", "sheets", "report", "lms"),  # view models
+    ("document", "diagram", "sheets", "report", "lms", "circuitdoc", "circuitfigure"),
     ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
     ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),

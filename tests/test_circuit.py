@@ -5,6 +5,7 @@ differences (mpmath), the published CS231n numbers, a reused value, a max gate a
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -311,3 +312,28 @@ def test_a_network_spec_may_say_its_kind() -> None:
 
     spec = parse_spec('kind = "network"\n' + example_text("seed"))
     assert spec.circuit is None and isinstance(build_trace(spec), Graph)
+
+
+EXPRESSION_ALPHABET = st.sampled_from([
+    *"xyq+-*/^().,0123456789e _", "exp", "log", "max", "min", "relu", "abs", "sigmoid", "tanh", "**", "import", "'", '"',
+    "lambda", "[", "]", "{", "}", ":", "\\", "\n", "√", "·"])
+
+
+@SETTINGS
+@given(st.lists(EXPRESSION_ALPHABET, max_size=30).map("".join))
+def test_any_expression_is_read_or_refused_in_one_line(text: str) -> None:
+    """Whatever a node holds, tracer reads it or names the key: never a traceback."""
+    toml = circuit({"f": "EXPR"}, {"x": 0.5, "y": 2.0}).replace(
+        '"EXPR"', json_string(text))
+    try:
+        trace = evaluate(build_trace(parse_spec(toml, "c.toml")))
+    except TracerError as error:
+        assert error.key in ("nodes.f", "values.x", "values.y", "f"), error.line()
+        assert "\n" not in error.line()
+        return
+    assert math.isfinite(trace["f"])
+
+
+def json_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(text)

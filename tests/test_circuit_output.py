@@ -118,6 +118,13 @@ def test_markdown_tells_the_story() -> None:
     assert "4 \\cdot 3 + 6 \\cdot 4 + 1" in text and "&= 37" in text
     assert "A max gate routes" in text and "first one listed" in text
     assert "$x$ feeds 3 nodes" in text
+    output_gate = text.split("### Gate $f")[1].split("###")[0]
+    assert "combines several operations" in output_gate and "add gate" not in output_gate
+
+
+def test_a_chain_of_one_operator_is_one_gate() -> None:
+    text = render(example("sigmoid-neuron"), "md")
+    assert "An add gate distributes" in text.split("### Gate $s")[1].split("###")[0]
 
 
 def test_sigmoid_neuron_document_shows_the_published_numbers_and_updates() -> None:

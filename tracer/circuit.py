@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import sympy as sp
 
@@ -39,8 +40,14 @@ KINK_NOTE = "At 0 the derivative is taken as 0, as PyTorch and TensorFlow do."
 # A gate whose local derivative reads best in its own output y: σ' = y(1 − y), tanh' = 1 − y²,
 # exp' = y. Each is checked against sympy.diff in tests/test_circuit.py.
 _Y = sp.Symbol("y")
-OWN_OUTPUT: dict[str, sp.Expr] = {
-    "sigma": _Y * (1 - _Y), "tanh": 1 - _Y**2, "exp": _Y}
+OWN_OUTPUT_GATES = ("sigma", "tanh", "exp")
+
+
+@cache
+def own_output(gate: str) -> sp.Expr:
+    """The local derivative of gate `gate` written in its output y (built when first used:
+    evaluating sympy sums at import loads modules no command needs)."""
+    return {"sigma": _Y * (1 - _Y), "tanh": 1 - _Y**2, "exp": _Y}[gate]
 
 
 @dataclass(frozen=True)
@@ -178,10 +185,10 @@ class _Recorder:
         if node.name == output and self.consumers[parent] != [output]:
             ref = names.direct(ref, self.units[output])
         gate = gate_of(node).kind
-        own = OWN_OUTPUT.get(gate)
         tree = node.formula.tree
-        if own is not None and isinstance(tree, ast.Call) and isinstance(tree.args[0], ast.Name):
-            formula = instantiate(own, {_Y: term.symbol})
+        if gate in OWN_OUTPUT_GATES and isinstance(tree, ast.Call) and isinstance(
+                tree.args[0], ast.Name):
+            formula = instantiate(own_output(gate), {_Y: term.symbol})
         else:
             formula = sp.diff(term.formula, wrt.symbol)
         note = MAX_NOTE if gate in ("max", "min") else KINK_NOTE if gate in (

@@ -220,10 +220,8 @@ class _Writer:
 
     def gate(self, node: Node, escape: Callable[[str], str]) -> Gate:
         kind = gate_of(node).kind
-        tree = node.formula.tree
-        chained = type(tree.op) if isinstance(tree, ast.BinOp) else None
         simple = all(isinstance(arg, (ast.Name, ast.Constant))
-                     for arg in _operands(tree, chained))
+                     for arg in _operands(node.formula.tree))
         rule = words(RULES[kind] if simple else COMPOUND, escape)
         parents = list(dict.fromkeys(node.formula.names))
         locals_ = tuple(self.local(node, parent) for parent in parents)
@@ -262,12 +260,14 @@ class _Writer:
 def _operands(tree: ast.expr, chained: type | None = None) -> list[ast.expr]:
     """The inputs of the gate at the top of `tree`; a chain of one associative operator
     (a + b + c, a·b·c) is one gate."""
-    if isinstance(tree, ast.BinOp):
-        if chained in (ast.Add, ast.Mult) and isinstance(tree.op, chained):
+    if chained is not None:  # inside a chain: its own operator continues it
+        if isinstance(tree, ast.BinOp) and isinstance(tree.op, chained):
             return [*_operands(tree.left, chained), *_operands(tree.right, chained)]
-        return [tree.left, tree.right]
-    if chained is not None:
         return [tree]
+    if isinstance(tree, ast.BinOp):
+        if isinstance(tree.op, (ast.Add, ast.Mult)):
+            return _operands(tree, type(tree.op))
+        return [tree.left, tree.right]
     if isinstance(tree, ast.UnaryOp):
         return [tree.operand]
     if isinstance(tree, ast.Call):

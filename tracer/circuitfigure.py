@@ -257,9 +257,9 @@ def svg(shape: CircuitLayout) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" '
              'font-size="12">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
-             'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-             '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
+             '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto-start-reverse">'
+             '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker>',
              '<rect width="100%" height="100%" fill="white"/>']
     for wire in shape.wires:
         parts += _svg_wire(wire)
