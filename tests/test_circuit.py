@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -16,6 +17,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracer.cli import main
 from tracer.errors import SpecError, TracerError
 from tracer.evaluation import Trace, evaluate
 from tracer.graph import Graph
@@ -337,3 +339,23 @@ def test_any_expression_is_read_or_refused_in_one_line(text: str) -> None:
 def json_string(text: str) -> str:
     """A TOML basic string (JSON's escapes are TOML's)."""
     return json.dumps(text)
+
+
+def test_the_command_line_reports_one_line_and_exit_2(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(circuit({"q": "f * 2", "f": "q + x"}, {"x": 1}), encoding="utf-8")
+    assert main(["render", str(path), "-o", "-"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "nodes.q: uses f, which is defined after it" in error
+
+
+def test_names_and_example_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["example", "circuit"]) == 0
+    text = capsys.readouterr().out
+    assert 'kind = "graph"' in text and parse_spec(text).circuit is not None
+    assert main(["names", str(Path(__file__).parent.parent / "tracer" / "examples" /
+                              "circuit.toml")]) == 0
+    assert capsys.readouterr().out.split() == [
+        "x", "y", "z", "q", "f", "df/dq", "df/dz", "dq/dx", "dq/dy", "df/dx", "df/dy"]

@@ -27,8 +27,7 @@ from .quantities import RATE, Role
 from .safeexpr import ALIASES
 
 WIDE = 110  # characters of LaTeX source past which an equation is set on aligned lines
-ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
-                                            "html": markdown_text}
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
 
 # The rule of each gate's local derivatives, for a learner.
 RULES = {
