@@ -27,6 +27,7 @@ COLUMN, ROW, RADIUS = 3.4, 2.0, 0.36  # layout units (1 unit: 1 cm in TikZ, 40 p
 PIXELS = 40.0
 CHAR, LINE = 0.19, 0.36  # a label character's width and a label's height, in units
 GAP = 0.06  # between a wire and its labels
+ENOUGH = 0.8  # a label this far from every other wire is clearly not theirs
 FIGURE_DIGITS = 3
 MAX_DRAWN = 40  # values: a larger circuit is not drawn (its table and steps still are)
 PAGE_WIDTH = 15.0  # cm a TikZ picture may take; a wider one is scaled down
@@ -226,10 +227,30 @@ def _labelled(quantity: str, source: int, target: int | None, points: tuple[Poin
             return False
         return not strict or not any(_crosses(box, wire) for box in shown for wire in wires)
 
-    above, below = next((pair for pair in candidates if free(pair, True)), None) or next(
-        (pair for pair in candidates if free(pair, False)), candidates[0])
+    clear = [pair for pair in candidates if free(pair, True)]
+    if clear:  # the place farthest from other wires: a label read as another's is worse
+        above, below = max(clear, key=lambda pair: _clearance(pair, wires))
+    else:
+        above, below = next((pair for pair in candidates if free(pair, False)), candidates[0])
     taken += [box for box in (above, below) if box.half_width]
     return Wire(quantity, source, target, points, value, gradient, above, below)
+
+
+def _clearance(pair: tuple[Box, Box], wires: Sequence[Segment]) -> float:
+    """How far the labels' centres are from the nearest other wire, up to ENOUGH (beyond
+    it every place is as good, and the order of SLIDES, the middle first, decides)."""
+    distances = [_distance((box.x, box.y), wire) for box in pair if box.half_width
+                 for wire in wires]
+    return round(min([*distances, ENOUGH]), 1)
+
+
+def _distance(point: Point, wire: Segment) -> float:
+    (x1, y1), (x2, y2) = wire
+    dx, dy = x2 - x1, y2 - y1
+    length = dx * dx + dy * dy
+    t = 0.0 if not length else max(0.0, min(1.0, ((point[0] - x1) * dx + (point[1] - y1) * dy)
+                                           / length))
+    return math.hypot(point[0] - x1 - t * dx, point[1] - y1 - t * dy)
 
 
 def _slope(start: Point, end: Point) -> float:
