@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,8 +21,15 @@ from tracer.examples import example_spec, example_text
 from tracer.handouts import key_files
 from tracer.keys import default_ask, make_variants, variant_spec
 from tracer.network import build_trace
-from tracer.renderer import render, render_files
+from tracer.renderer import (
+    circuit_question_figure,
+    render,
+    render_circuit_question,
+    render_files,
+)
 from tracer.spec import parse_spec
+
+from .test_latex import needs_tex
 
 EXAMPLES = ("circuit", "sigmoid-neuron", "reuse")
 
@@ -156,16 +162,21 @@ def test_markdown_comes_with_its_svg() -> None:
     assert "(circuit.circuit.svg)" in str(files["circuit.md"])
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+@needs_tex
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_latex_compiles_with_pdflatex(name: str, tmp_path: Path) -> None:
-    tex = render(example(name), "tex")
-    assert tex.isascii()  # pdflatex sets it: no Unicode crept into the words
-    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
-    done = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode",
-                           "-halt-on-error", "doc.tex"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout[-2000:]
+    trace = example(name)
+    picture = circuit_question_figure(trace)
+    assert picture is not None
+    question = render_circuit_question(trace, "tex", default_ask(trace.symbolic), "A. Student",
+                                       {"circuit": picture[1]})
+    for tex in (render(trace, "tex"), question):
+        assert tex.isascii()  # pdflatex sets it: no Unicode crept into the words
+        (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+        done = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode",
+                               "-halt-on-error", "doc.tex"], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout[-2000:]
 
 
 # -- keys -----------------------------------------------------------------------------------------
