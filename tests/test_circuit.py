@@ -359,3 +359,12 @@ def test_names_and_example_commands(capsys: pytest.CaptureFixture[str]) -> None:
                               "circuit.toml")]) == 0
     assert capsys.readouterr().out.split() == [
         "x", "y", "z", "q", "f", "df/dq", "df/dz", "dq/dx", "dq/dy", "df/dx", "df/dy"]
+
+
+def test_max_of_three_at_a_tie_and_min() -> None:
+    tie = traced({"f": "max(x, y, z)"}, {"x": 3, "y": 3, "z": 3})
+    assert (tie["df/dx"], tie["df/dy"], tie["df/dz"]) == (1, 0, 0)
+    low = traced({"f": "2*min(x, y, z)"}, {"x": 1, "y": -3, "z": 2})
+    assert (low["f"], low["df/dx"], low["df/dy"], low["df/dz"]) == (-6, 0, 2, 0)
+    kinks = traced({"f": "abs(x) + relu(y)"}, {"x": 0, "y": 0})
+    assert (kinks["df/dx"], kinks["df/dy"]) == (0, 0)  # both taken as 0 at 0
