@@ -26,6 +26,7 @@ from .geometry import (
     inline_latex,
     runs,
     segment_meets_box,
+    segment_meets_circle,
     text_box,
     text_width,
 )
@@ -43,6 +44,10 @@ PAGE_WIDTH, PAGE_HEIGHT = 15.0, 20.0  # cm a TikZ picture may take; larger ones 
 # Edge labels are kept while the labelled figure fits this width (px): the TikZ picture of
 # a wider one is scaled below ~0.75 and its labels below 7 pt (measured: see the tests).
 MAX_LABELLED_WIDTH = 760.0
+# ... and while no two layers have more edges between them than this: measured, networks
+# [m, n, n] with 3 × 3 or more edges between two layers found no such place within the
+# width (2 × 5 did), and looking costs ~0.2 s a figure.
+MAX_LABELLED_EDGES = 10
 CM_PER_PX = 0.0282  # TikZ: 11 px text is set at 8.8 pt, before any scaling to the page
 
 NAME_SIZE, NOTE_SIZE, LABEL_SIZE = 12.0, 10.0, 11.0
@@ -371,6 +376,8 @@ def layout(trace: Trace, highlight: Weight | None = None) -> Layout:
     padded = _Numbers(digits, _decimals(trace, digits))
     shape = _placed(trace.symbolic, highlight, *_figure(trace, highlight, padded))
     real = {text.key: text for text in _texts(*_figure(trace, highlight, _Numbers(digits)))}
+    if highlight is not None:
+        real["sum"] = _sum_label(highlight)
     parts = tuple(replace(part, labels=tuple(replace(real[text.key], x=text.x, y=text.y)
                                              for text in part.labels))
                   for part in shape.parts)
@@ -385,7 +392,7 @@ def _figure(trace: Trace, highlight: Weight | None, number: _Numbers) -> _Figure
     """What the figure shows: nodes by column, labels beside nodes, edges."""
     columns, asides = _columns(trace, number)
     if highlight is not None:
-        asides.append(_Aside(highlight.target.name, _ring_label(highlight.target)))
+        asides.insert(0, _Aside(highlight.target.name, _ring_label(highlight.target)))
     return (tuple(tuple(column) for column in columns), tuple(asides),
             tuple(_edges(trace, highlight, number)))
 
@@ -404,17 +411,34 @@ def _texts(columns: tuple[tuple[_Node, ...], ...], asides: tuple[_Aside, ...],
 def _placed(symbolic: Graph, highlight: Weight | None,
             columns: tuple[tuple[_Node, ...], ...], asides: tuple[_Aside, ...],
             edges: tuple[_Edge, ...]) -> Layout:
-    """Every label placed, clear of the others (the search of `layout`)."""
+    """Every label placed, clear of the others (the search of `layout`): all of them if
+    they fit a readable width; else a network figure's weights go to tables and a path
+    figure names the sum of its δ·w paths once, beside the neuron, instead of per path."""
     ring = highlight.target.name if highlight else None
-    found = _fitted(columns, edges, asides, ring, True)
+    found = None
+    if max(sum(e.gap == gap for e in edges) for gap in range(len(columns) - 1)) <= (
+            MAX_LABELLED_EDGES):
+        found = _fitted(columns, edges, asides, ring, True)
     if found is not None and found.width <= MAX_LABELLED_WIDTH:
         return found
-    found = _fitted(columns, tuple(replace(e, values=()) for e in edges), asides, ring, False)
-    if found is None:  # cannot happen with the labels left (tested); never draw a clash
+    if highlight is None:
+        found = _fitted(columns, tuple(replace(e, values=()) for e in edges), asides, ring,
+                        False)
+    else:
+        fewer = tuple(replace(e, factors=()) if e.source == ring else e for e in edges)
+        found = _fitted(columns, fewer, (*asides, _Aside(ring or "", _sum_label(highlight))),
+                        ring, False)
+    if found is None:  # not seen in the tests; but never draw a clash
         found = _fitted(columns, tuple(replace(e, labels=(), values=(), factors=())
                                        for e in edges), (), ring, False)
     assert found is not None
     return found
+
+
+def _sum_label(weight: Weight) -> Label:
+    """∂E_total/∂out of the weight's neuron: the sum of the coloured paths out of it."""
+    factor = derivative(Role.GRADIENT, TOTAL_ERROR, Ref(Role.OUT, weight.target))
+    return replace(_factor(names.latex(factor), Factor.ERROR_OUT), key="sum")
 
 
 def _fitted(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
@@ -426,7 +450,8 @@ def _fitted(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
         result = _attempt(columns, edges, asides, gaps, ring)
         if isinstance(result, Layout):
             return replace(result, labelled=labelled)
-        gaps[result] *= GROWTH
+        for gap in result:
+            gaps[gap] *= GROWTH
         if labelled and sum(gaps) > MAX_LABELLED_WIDTH:
             return None
     return None
@@ -437,27 +462,31 @@ def _first_gap(edges: tuple[_Edge, ...], gap: int) -> float:
     with room to slide (crossing edges take some)."""
     room = [sum(lb.extent[0] * 2 + 2 * LABEL_CLEAR for lb in (*e.labels, *e.values, *e.factors))
             for e in edges if e.gap == gap]
-    return max(60.0, 1.4 * max(room, default=0.0))
+    return max(60.0, 1.6 * max(room, default=0.0))
 
 
 def _attempt(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
-             asides: tuple[_Aside, ...], gaps: list[float], ring: str | None) -> Layout | int:
-    """The layout for these gaps, or the gap where a label found no place."""
+             asides: tuple[_Aside, ...], gaps: list[float], ring: str | None
+             ) -> Layout | tuple[int, ...]:
+    """The layout for these gaps, or the gaps to widen where a label found no place."""
     where = _positions(columns, gaps)
     nodes = {n.quantity: n for column in columns for n in column}
     lines = {e.quantity: _line(e, where) for e in edges}
     parts = {q: _node_part(n, *where[q][:2], palette.colour(Factor.OUT_NET)
                            if q == ring else None) for q, n in nodes.items()}
+    for edge in edges:  # a steep edge past a node of the column it enters: widen the gap
+        if _through_node(lines[edge.quantity], where, {edge.source, edge.target}):
+            return (edge.gap,)
     placed = _Placed(tuple((q, line) for q, line in lines.items()),
                      tuple(c for p in parts.values() for c in p.circles),
                      tuple(lb.box for p in parts.values() for lb in p.labels))
     extra: list[Part] = []
     for aside in asides:
         spot = _node_label(aside.text, where[aside.node], placed)
-        if spot is None:
+        if spot is None:  # widen the gaps on either side of its node
             column = next(c for c, col in enumerate(columns)
                           if any(n.quantity == aside.node for n in col))
-            return max(column - 1, 0)
+            return tuple(g for g in (column - 1, column) if 0 <= g < len(gaps))
         placed = replace(placed, boxes=(*placed.boxes, spot.box))
         if aside.kind == "node":
             parts[aside.node] = replace(parts[aside.node],
@@ -469,12 +498,18 @@ def _attempt(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
             (e, lb, False) for e in edges for lb in (*e.labels, *e.values)]:
         spot = _edge_label(text, edge.quantity, lines[edge.quantity], placed, beside)
         if spot is None:
-            return edge.gap
+            return (edge.gap,)
         placed = replace(placed, boxes=(*placed.boxes, spot.box))
         edge_labels[edge.quantity].append(spot)
     drawn = [Part("edge", e.quantity, lines=(lines[e.quantity],),
                   labels=tuple(edge_labels[e.quantity])) for e in edges]
     return _framed([*drawn, *parts.values(), *extra])
+
+
+def _through_node(line: Line, where: dict[str, tuple[float, float, float]],
+                  ends: set[str]) -> bool:
+    return any(segment_meets_circle(line.x1, line.y1, line.x2, line.y2, x, y, r + NODE_CLEAR)
+               for q, (x, y, r) in where.items() if q not in ends)
 
 
 def _ring_label(neuron: Neuron) -> Label:
@@ -544,7 +579,10 @@ def _edge_label(text: Label, own: str, line: Line, placed: _Placed,
     for t in sorted(FRACTIONS, key=lambda t: (abs(t - 0.5), t)):
         for shift in shifts:
             x, y = line.x1 + (line.x2 - line.x1) * t, line.y1 + (line.y2 - line.y1) * t + shift
-            if _free(_at_box(text, x, y), "" if beside else own, placed):
+            box = _at_box(text, x, y)
+            if (not circle_meets_box(line.x2, line.y2, ARROW + 8, box)  # its arrowhead shows
+                    and not circle_meets_box(line.x1, line.y1, 8, box)
+                    and _free(box, "" if beside else own, placed)):
                 return replace(text, x=x, y=y)
     return None
 
@@ -554,7 +592,7 @@ def _node_label(text: Label, at: tuple[float, float, float], placed: _Placed) ->
     x, y, r = at
     box = text.box
     half_w, half_h = (box.right - box.left) / 2, (box.bottom - box.top) / 2
-    for extra in (4.0, 10.0, 18.0, 28.0):
+    for extra in (4.0, 10.0, 18.0, 28.0, 40.0, 56.0):
         for angle in (-90, 90, -60, -120, 60, 120, -30, -150, 30, 150, 0, 180):
             ux, uy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
             # the distance at which the box just clears the circle along this direction
