@@ -50,8 +50,8 @@ MAX_LABELLED_WIDTH = 760.0
 MAX_LABELLED_EDGES = 10
 CM_PER_PX = 0.0282  # TikZ: 11 px text is set at 8.8 pt, before any scaling to the page
 
-NAME_SIZE, NOTE_SIZE, LABEL_SIZE = 12.0, 10.0, 11.0
-MARGIN, ROW_GAP = 12.0, 76.0  # px
+NAME_SIZE, NOTE_SIZE, LABEL_SIZE = 12.0, 11.0, 11.0
+MARGIN, ROW_GAP, BARE_ROW_GAP = 12.0, 76.0, 40.0  # px; bare: no labels between rows
 CLEAR, LABEL_CLEAR, NODE_CLEAR = 2.5, 5.0, 7.0  # least gaps: label to line, label, node
 ARROW = 7.0  # arrowhead length
 
@@ -213,15 +213,15 @@ def _columns(trace: Trace, number: _Numbers) -> tuple[list[list[_Node]], list[_A
     """The nodes, column by column: inputs with their values, each layer with its biases
     (a shared one once, over the layer), then E_total."""
     graph, spec = trace.symbolic, trace.symbolic.spec
-    ink, grey = palette.INK, palette.GREY
+    ink = palette.INK
     first = [_node(u.name, label(u.name, False, NAME_SIZE, ink),
-                   label(number(value), True, NOTE_SIZE, grey))
+                   label(number(value), True, NOTE_SIZE, ink))
              for u, (_, value) in zip(spec.input_units, spec.examples[0].inputs, strict=True)]
     columns, asides = [first], []
     for neurons, biases in zip(spec.neuron_units, spec.bias_units, strict=True):
         terms = [graph.only(Ref(Role.BIAS, bias)) for bias in biases]
         notes = [label(f"{names.latex(t.ref)} = {number(trace.value(t))}", True,
-                       NOTE_SIZE, grey) for t in terms]
+                       NOTE_SIZE, ink) for t in terms]
         shared = biases[0].neuron is None
         columns.append([_node(n.name, label(n.name, False, NAME_SIZE, ink),
                               None if shared else note)
@@ -275,7 +275,7 @@ def _edges(trace: Trace, highlight: Weight | None, number: _Numbers) -> list[_Ed
                 value = f"{names.latex(ref)} = {_value(trace, ref, number)}"
                 colour, width, shown = _edge_style(weight.source.name, weight.target.name,
                                                    weight, highlight, on_path)
-                values = (label(value, True, LABEL_SIZE, colour if highlight else palette.GREY,
+                values = (label(value, True, LABEL_SIZE, colour if highlight else palette.INK,
                                 True),) if shown else ()
                 edges.append(_Edge(names.name(ref), weight.source.name, weight.target.name, gap,
                                    colour, width, (), values,
@@ -286,7 +286,8 @@ def _edges(trace: Trace, highlight: Weight | None, number: _Numbers) -> list[_Ed
         text = f"{names.latex(Ref(Role.TARGET, neuron))} = {number(target)}"
         edges.append(_Edge(names.name(Ref(Role.ERROR, neuron)), neuron.name, total,
                            len(spec.weight_units), colour, width,
-                           (label(text, True, LABEL_SIZE, palette.GREY, True),), (),
+                           (label(text, True, LABEL_SIZE,
+                                  palette.GREY if highlight else palette.INK, True),), (),
                            _error_labels(neuron, highlight)))
     return [_keyed(edge) for edge in edges]
 
@@ -447,7 +448,8 @@ def _fitted(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
     does not fit; None if one still does not after MAX_ATTEMPTS."""
     gaps = [_first_gap(edges, gap) for gap in range(len(columns) - 1)]
     for _ in range(MAX_ATTEMPTS):
-        result = _attempt(columns, edges, asides, gaps, ring)
+        result = _attempt(columns, edges, asides, gaps, ring,
+                          ROW_GAP if labelled else BARE_ROW_GAP)
         if isinstance(result, Layout):
             return replace(result, labelled=labelled)
         for gap in result:
@@ -466,10 +468,10 @@ def _first_gap(edges: tuple[_Edge, ...], gap: int) -> float:
 
 
 def _attempt(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
-             asides: tuple[_Aside, ...], gaps: list[float], ring: str | None
-             ) -> Layout | tuple[int, ...]:
+             asides: tuple[_Aside, ...], gaps: list[float], ring: str | None,
+             row_gap: float) -> Layout | tuple[int, ...]:
     """The layout for these gaps, or the gaps to widen where a label found no place."""
-    where = _positions(columns, gaps)
+    where = _positions(columns, gaps, row_gap)
     nodes = {n.quantity: n for column in columns for n in column}
     lines = {e.quantity: _line(e, where) for e in edges}
     parts = {q: _node_part(n, *where[q][:2], palette.colour(Factor.OUT_NET)
@@ -517,12 +519,12 @@ def _ring_label(neuron: Neuron) -> Label:
     return replace(_factor(names.latex(factor), Factor.OUT_NET), key="ring")
 
 
-def _positions(columns: tuple[tuple[_Node, ...], ...], gaps: list[float]
+def _positions(columns: tuple[tuple[_Node, ...], ...], gaps: list[float], row_gap: float
                ) -> dict[str, tuple[float, float, float]]:
     """(x, y, r) of every node: columns `gaps` apart (between their widest circles), rows
     one pitch apart, each column centred."""
     radii = [max(n.r for n in column) for column in columns]
-    pitch = 2 * max(radii) + ROW_GAP
+    pitch = 2 * max(radii) + row_gap
     tallest = max(len(column) for column in columns)
     where, x = {}, MARGIN + radii[0]
     for c, column in enumerate(columns):

@@ -5,8 +5,9 @@ to its place on the path figure by its colour.
 Okabe and Ito's colour-blind-safe palette (vermillion, blue, bluish green), the green
 darkened: Okabe-Ito's own #009E73 reads poorly as text on white (3.4:1) and merges with
 the blue under tritanopia (ΔE 17). tests/test_figures.py checks that the three stay apart
-(CIE ΔE > 20) under simulated protanopia, deuteranopia and tritanopia, and read on white. Each colour has a hex
-value (SVG, HTML) and an xcolor name (LaTeX: `xcolor_definitions` defines them).
+(CIE ΔE > 20) under simulated protanopia, deuteranopia and tritanopia, and read on white.
+Each colour has a hex value (SVG, HTML) and an xcolor name (LaTeX: `xcolor_definitions`
+defines them).
 """
 
 from __future__ import annotations
