@@ -21,6 +21,7 @@ CORE = {
     "tracer.training",
 }
 RENDERING = {"tracer.renderer", "tracer.sandbox", "tracer.document", "tracer.diagram",
+             "tracer.geometry", "tracer.palette",
              "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets"}
 CHECKING = {"tracer.check", "tracer.answers", "tracer.misconceptions", "tracer.safeexpr"}
 # Loaded by nothing a command does: sympy's units and tensors (a `solve`, or an evaluated

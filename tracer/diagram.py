@@ -354,7 +354,7 @@ def _factor(latex: str, factor: Factor) -> Label:
 
 # -- placing it all -----------------------------------------------------------------------------
 
-MAX_ATTEMPTS = 24  # widenings of a gap before its labels give way
+MAX_ATTEMPTS = 40  # widenings of a gap before its labels give way
 GROWTH = 1.15
 
 
@@ -476,9 +476,9 @@ def _attempt(columns: tuple[tuple[_Node, ...], ...], edges: tuple[_Edge, ...],
     lines = {e.quantity: _line(e, where) for e in edges}
     parts = {q: _node_part(n, *where[q][:2], palette.colour(Factor.OUT_NET)
                            if q == ring else None) for q, n in nodes.items()}
-    for edge in edges:  # a steep edge past a node of the column it enters: widen the gap
+    for edge in edges:  # a steep edge past a node of a column: widen the gap, fast
         if _through_node(lines[edge.quantity], where, {edge.source, edge.target}):
-            return (edge.gap,)
+            return (edge.gap,) * 3
     placed = _Placed(tuple((q, line) for q, line in lines.items()),
                      tuple(c for p in parts.values() for c in p.circles),
                      tuple(lb.box for p in parts.values() for lb in p.labels))
