@@ -486,3 +486,18 @@ def test_the_factor_colours_stay_apart_for_colour_blind_readers_and_read_on_whit
         assert 1.05 / (luminance + 0.05) >= 3.0, hex_colour
     assert len({palette.colour(f).xcolor for f in palette.Factor}) == 3
     assert all(re.fullmatch("[A-Za-z]+", c.xcolor) for c in palette.ALL)
+
+
+def test_each_derivative_of_the_product_has_its_factor() -> None:
+    """The lead colours a formula's factors by `factor_of`: every ∂E/∂out, ∂out/∂net and
+    ∂net/∂w of the seed's trace has one, and nothing else does."""
+    found: dict[palette.Factor | None, set[str]] = {}
+    for term in SEED.symbolic.terms:
+        found.setdefault(palette.factor_of(term.ref), set()).add(term.name)
+    assert {"dE_total/dout_o1", "dE_total/dout_h1", "dE_o1/dout_h1"} <= found[
+        palette.Factor.ERROR_OUT]
+    assert {"dout_o1/dnet_o1", "dout_h1/dnet_h1"} <= found[palette.Factor.OUT_NET]
+    assert {"dnet_o1/dw5", "dnet_h1/dw1"} <= found[palette.Factor.NET_WEIGHT]
+    assert {"w5", "delta_o1", "dE_total/dw5", "dnet_o1/dout_h1"} <= found[None]
+    assert palette.math_coloured(palette.Factor.OUT_NET, "x") == r"\textcolor{#0072B2}{x}"
+    assert palette.latex_coloured(palette.Factor.OUT_NET, "x") == r"\textcolor{tracerOutNet}{x}"

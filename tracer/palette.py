@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .quantities import DERIVATIVE_ROLES, Ref, Role
+
 
 @dataclass(frozen=True)
 class Colour:
@@ -63,6 +65,27 @@ def xcolor_definitions() -> str:
 def latex_coloured(factor: Factor, latex: str) -> str:
     """`latex` (math or text) in the factor's colour, after `xcolor_definitions`."""
     return rf"\textcolor{{{colour(factor).xcolor}}}{{{latex}}}"
+
+
+def math_coloured(factor: Factor, latex: str) -> str:
+    """`latex` in the factor's colour inside Markdown math (KaTeX and MathJax read a hex
+    colour in \\textcolor; no definitions needed)."""
+    return rf"\textcolor{{{colour(factor).hex}}}{{{latex}}}"
+
+
+def factor_of(ref: Ref) -> Factor | None:
+    """The factor a derivative is in a weight's chain-rule product, if it is one: ∂E/∂out
+    (and a hidden neuron's ∂E_total/∂out, its paths' δ·w), ∂out/∂net, ∂net/∂w or ∂net/∂b."""
+    if ref.role not in DERIVATIVE_ROLES or ref.of is None or ref.wrt is None:
+        return None
+    pair = (ref.of.role, ref.wrt.role)
+    if pair == (Role.ERROR, Role.OUT):
+        return Factor.ERROR_OUT
+    if pair == (Role.OUT, Role.NET):
+        return Factor.OUT_NET
+    if ref.of.role is Role.NET and ref.wrt.role in (Role.WEIGHT, Role.BIAS):
+        return Factor.NET_WEIGHT
+    return None
 
 
 def html_coloured(factor: Factor, html: str) -> str:
