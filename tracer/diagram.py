@@ -33,7 +33,7 @@ from .geometry import (
 from .graph import Graph
 from .numbers import format_value
 from .palette import Colour, Factor
-from .quantities import TOTAL_ERROR, Neuron, Ref, Role, Weight, derivative
+from .quantities import TOTAL_ERROR, Input, Neuron, Ref, Role, Weight, derivative
 from .spec import Spec
 
 # Beyond these a network is not drawn: its picture would be a grey mesh (every weight is an
@@ -167,10 +167,19 @@ class _Numbers:
 def _decimals(trace: Trace, digits: int) -> int:
     """The most decimals a value of the figure shows (inputs, parameters, targets)."""
     spec = trace.symbolic.spec
-    shown = [*(v for _, v in spec.examples[0].inputs), *(v for _, v in spec.targets),
+    shown = [*_given(trace, spec.input_units, Role.INPUT),
+             *_given(trace, spec.neuron_units[-1], Role.TARGET),
              *(trace.value(t) for t in trace.symbolic.terms
                if t.ref.role in (Role.WEIGHT, Role.BIAS) and not t.ref.example)]
     return max(len(format_value(v, digits).partition(".")[2]) for v in shown)
+
+
+def _given(trace: Trace, units: Sequence[Input | Neuron], role: Role) -> list[float]:
+    """The first example's inputs or targets, as this trace has them (the variants of an
+    answer key share their spec's structure, not its values)."""
+    example = 1 if trace.symbolic.spec.several else 0
+    return [trace.value(trace.symbolic.only(Ref(role, unit, example=example)))
+            for unit in units]
 
 
 def _value(trace: Trace, ref: Ref, number: _Numbers) -> str:
@@ -216,7 +225,8 @@ def _columns(trace: Trace, number: _Numbers) -> tuple[list[list[_Node]], list[_A
     ink = palette.INK
     first = [_node(u.name, label(u.name, False, NAME_SIZE, ink),
                    label(number(value), True, NOTE_SIZE, ink))
-             for u, (_, value) in zip(spec.input_units, spec.examples[0].inputs, strict=True)]
+             for u, value in zip(spec.input_units, _given(trace, spec.input_units, Role.INPUT),
+                                 strict=True)]
     columns, asides = [first], []
     for neurons, biases in zip(spec.neuron_units, spec.bias_units, strict=True):
         terms = [graph.only(Ref(Role.BIAS, bias)) for bias in biases]
@@ -281,7 +291,8 @@ def _edges(trace: Trace, highlight: Weight | None, number: _Numbers) -> list[_Ed
                                    colour, width, (), values,
                                    _factor_labels(spec, weight, highlight)))
     total = names.name(TOTAL_ERROR)
-    for neuron, (_, target) in zip(spec.neuron_units[-1], spec.targets, strict=True):
+    outputs = spec.neuron_units[-1]
+    for neuron, target in zip(outputs, _given(trace, outputs, Role.TARGET), strict=True):
         colour, width, _ = _edge_style(neuron.name, total, None, highlight, on_path)
         text = f"{names.latex(Ref(Role.TARGET, neuron))} = {number(target)}"
         edges.append(_Edge(names.name(Ref(Role.ERROR, neuron)), neuron.name, total,
