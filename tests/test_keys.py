@@ -67,7 +67,7 @@ def test_variant_spec_rerenders_to_its_key_and_keys_are_correct() -> None:
         assert not spec.randomize
         trace = tracer.trace(spec)
         # the key links its figures, SVG files beside it named as `tracer render` names them
-        rendered = render_files(trace, "md", entry["variant"])
+        rendered = render_files(trace, "md", entry["variant"], follow=())  # keys: every step
         # ... and names its student under the title, where the rendered spec names no one
         named = f"**Name {entry['variant']} ({entry['variant']})**\n\n"
         key = files[entry["files"]["key"]]

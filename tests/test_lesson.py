@@ -75,19 +75,23 @@ def test_the_post_steps_a_learner_must_see(seed_md: str) -> None:
     assert (r"&= 2 \cdot \frac{1}{2} \left(\mathrm{target}_{o1} - \mathrm{out}_{o1}\right)"
             r"^{2 - 1} \cdot (-1) + 0" in seed_md)
     assert "\n" + r"\sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2}" in seed_md
-    assert r"&= 0.74136507 \times 0.186815602 \times 0.593269992 \\" + "\n&= 0.082167041" \
-        in seed_md
+    assert (r"&= \textcolor{#D55E00}{0.74136507} \times \textcolor{#0072B2}{0.186815602} \times "
+            r"\textcolor{#004D33}{0.593269992} \\" + "\n&= 0.082167041") in seed_md
     # w1's big picture comes before its pieces, and its product line is there too.
     w1 = seed_md[seed_md.index("### Following $w_{1}$"):]
-    big_picture = w1.index(r"\frac{\partial E_{\mathrm{total}}}{\partial w_{1}} = \frac{\partial "
-                           r"E_{\mathrm{total}}}{\partial \mathrm{out}_{h1}}")
+    big_picture = w1.index(r"\frac{\partial E_{\mathrm{total}}}{\partial w_{1}} = "
+                           r"\textcolor{#D55E00}{\frac{\partial E_{\mathrm{total}}}{\partial "
+                           r"\mathrm{out}_{h1}}}")
     assert big_picture < w1.index(
         r"\frac{\partial \mathrm{net}_{o1}}{\partial \mathrm{out}_{h1}} &=")
-    assert r"0.036350306 \times 0.241300709 \times 0.05" in w1
+    # Each factor in its figure's colour: the big picture, its own step, the product line.
+    assert w1.count(r"\textcolor{#0072B2}{\frac{\partial \mathrm{out}_{h1}}{\partial "
+                    r"\mathrm{net}_{h1}}}") == 3
+    assert "0.036350306} \\times \\textcolor{#0072B2}{0.241300709} \\times " in w1
 
 
 def test_the_post_figures_are_explained_where_they_arise(seed_md: str) -> None:
-    path = seed_md.index(r"\frac{\partial E_{o2}}{\partial \mathrm{out}_{h1}} = ")
+    path = seed_md.index(r"{\frac{\partial E_{o2}}{\partial \mathrm{out}_{h1}}} ")
     remark = seed_md.index("printed as \u2212" + "0.019049119", path)
     assert remark < seed_md.index(
         r"**How much does the total error change when $\mathrm{out}_{h1}$")
@@ -152,12 +156,14 @@ def shown_steps(doc: Document, names: set[str]) -> list[Step]:
 
 def product_agrees(step: Step) -> bool:
     """The factors as shown, multiplied, give the value shown, to its precision."""
+    plain = re.sub(r"\\textcolor\{#\w+\}\{((?:[^{}]|\{[^{}]*\})*)\}", r"\1", step.forms[-1])
+    plain = re.sub(r"(-?[\d.]+) \\times 10\^\{(-?\d+)\}", r"\1E\2", plain)  # powers of ten
     factors = [Decimal(f.replace(r"\left(", "").replace(r"\right)", ""))
-               for f in step.forms[-1].split(r" \times ")]
+               for f in plain.split(r" \times ")]
     product = Decimal(1)
     for factor in factors:
         product *= factor
-    shown = Decimal(step.value)
+    shown = Decimal(re.sub(r"(-?[\d.]+) \\times 10\^\{(-?\d+)\}", r"\1E\2", step.value))
     # Each factor is off by up to half its last digit; that error grows with the product.
     slack = sum((abs(product / f) * last_digit(f) / 2 for f in factors if f), Decimal(0))
     return abs(product - shown) <= last_digit(shown) / 2 + slack

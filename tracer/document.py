@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from . import comparison, lesson, mathfmt, names
+from . import comparison, lesson, mathfmt, names, palette
 from .codegen import compile_steps
 from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
@@ -101,6 +101,7 @@ class Document:
     deltas: tuple[Row, ...] = ()  # (δ symbol, value) of every neuron
     summary: tuple[Row, ...] = ()  # (parameter, gradient symbol, gradient, before, after)
     published: Published | None = None  # a source's figures, where the spec gives them
+    colours: str = ""  # LaTeX: \definecolor lines for the factors' colours (tracer.palette)
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -163,6 +164,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         deltas=deltas,
         summary=summary,
         published=_published(graph, escape, fmt) if told else None,
+        colours=palette.xcolor_definitions() if fmt == "tex" else "",
     )
 
 
@@ -206,7 +208,7 @@ def _lesson_sections(context: Context, escape: Callable[[str], str],
     said: set[str] = set()
     sections = _run_sections(context, escape, 0, intro=True)[:2]
     for index in range(len(layers), 0, -1):
-        stories = tuple(lesson.story(context, p, shown, said, escape)
+        stories = tuple(lesson.story(context, p, shown, said, escape, COLOURS[context.fmt])
                         for p in told if p.layer == index)
         rest = [t for t in _select(symbolic, Stage.BACKWARD, index, 0) if t.id not in shown]
         shown.update(t.id for t in rest)
@@ -227,6 +229,10 @@ def _error_rows(run: TrainingRun, context: Context, every: int) -> tuple[Row, ..
     return tuple(Row((str(k), context.format(run.errors[k]))) for k in marks)
 
 
+# Chain-rule factors in the colours of the path figures (tracer.palette): LaTeX by xcolor name
+# (the document defines them), Markdown and HTML math by hex (KaTeX, MathML).
+COLOURS: dict[str, lesson.Colourer] = {"md": palette.math_coloured, "html": palette.math_coloured,
+                                       "tex": palette.latex_coloured}
 ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
                                             "html": html_text}
 

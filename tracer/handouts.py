@@ -76,7 +76,8 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
             files[named["answers"]] = blank_sheet(spec, variant, wanted)
             continue
         sheet = question_sheet(variant.trace, source, wanted, _who(variant), shown)
-        keys.append(replace(document(variant.trace, source, figures=shown),
+        # A key derives every step in computation order (no lesson): the teacher's check list.
+        keys.append(replace(document(variant.trace, source, figures=shown, follow=()),
                             label=escape(_who(variant))))  # the key names its student
         whose = _who(variant) or f"variant {variant.file_id}"
         web = page(variant.trace) if fmt == "html" else None

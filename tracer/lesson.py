@@ -9,12 +9,15 @@ already showed are recalled by value rather than derived again. Pure functions o
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from . import palette
 from .errors import TracerError
 from .functions import ACTIVATIONS
 from .graph import Graph, Term
+from .palette import Factor
 from .quantities import PARAMETER_ROLES, Role, Stage
 from .steps import Context, Row, Step
 
@@ -72,10 +75,15 @@ def followed(graph: Graph, wanted: Sequence[str]) -> tuple[Term, ...]:
                         key=lambda t: (-t.layer, t.id)))
 
 
+Colourer = Callable[[Factor, str], str]  # LaTeX in a factor's colour (tracer.palette)
+
+
 def story(context: Context, parameter: Term, shown: set[int], said: set[str],
-          escape: Callable[[str], str]) -> Story:
+          escape: Callable[[str], str], colour: Colourer | None = None) -> Story:
     """The story of `parameter`; adds the steps it shows to `shown` and the kinds of beat it
-    explains to `said`."""
+    explains to `said`. With `colour`, each chain-rule factor is set in the colour the path
+    figure gives it: in the big picture, in its own step and in the product line."""
+    paint = _painter(context.trace.symbolic, colour)
     graph = context.trace.symbolic
     gradient = _gradient(graph, parameter)
     update = next(u for p, u in graph.updates if p.id == parameter.id and u.stage != Stage.AFTER)
@@ -96,11 +104,13 @@ def story(context: Context, parameter: Term, shown: set[int], said: set[str],
         kind = beat_kind(graph, term)
         if term is gradient and gradient.chain:
             beats.insert(len(beats) - len(own), _told_once(
-                Beat("product", _product(context, term), "", "", True), said))
-        beats.append(_told_once(_beat(context, term, kind, True, escape), said))
+                Beat("product", _product(context, term, paint), "", "", True), said))
+        beat = _beat(context, term, kind, True, escape)
+        beats.append(_told_once(replace(beat, step=replace(
+            beat.step, lhs=paint(term.id, beat.step.lhs))), said))
         shown.add(term.id)
     hidden = parameter.layer < len(graph.spec.layers)
-    chain = " \\cdot ".join(graph.terms[i].latex for i in gradient.chain)
+    chain = " \\cdot ".join(paint(i, graph.terms[i].latex) for i in gradient.chain)
     return Story(parameter.name, parameter.latex, _neuron_latex(graph, parameter), hidden,
                  f"{gradient.latex} = {chain}" if chain else "", recalled, tuple(beats))
 
@@ -153,20 +163,29 @@ def _beat(context: Context, term: Term, kind: str, first: bool,
     return Beat(kind, step, of, wrt, first, activation)
 
 
-def _product(context: Context, term: Term) -> Step:
+def _painter(graph: Graph, colour: Colourer | None) -> Callable[[int, str], str]:
+    """LaTeX of or about a term, in its factor's colour where it is a chain-rule factor."""
+    def paint(position: int, latex: str) -> str:
+        factor = palette.factor_of(graph.terms[position].ref)
+        return latex if colour is None or factor is None else colour(factor, latex)
+    return paint
+
+
+def _product(context: Context, term: Term, paint: Callable[[int, str], str]) -> Step:
     """∂E/∂w = a × b × c = value: the factors' own numbers multiplied."""
     graph = context.trace.symbolic
-    numbers = [_bracketed(context.number(i), first=k == 0) for k, i in enumerate(term.chain)]
-    symbols = " \\cdot ".join(graph.terms[i].latex for i in term.chain)
+    numbers = [_bracketed(context.number(i), k == 0, functools.partial(paint, i))
+               for k, i in enumerate(term.chain)]
+    symbols = " \\cdot ".join(paint(i, graph.terms[i].latex) for i in term.chain)
     return Step(term.name, term.latex, (symbols, " \\times ".join(numbers)),
                 context.number(term.id))
 
 
-def _bracketed(number: str, first: bool) -> str:
+def _bracketed(number: str, first: bool, paint: Callable[[str], str]) -> str:
     """A factor in brackets where a reader needs them: a negative number after ×, and a
-    power of ten (1.3 \times 10^{-6}) anywhere in a product."""
+    power of ten (1.3 \times 10^{-6}) anywhere in a product; the number in its colour."""
     needed = r"\times" in number or (number.startswith("-") and not first)
-    return rf"\left({number}\right)" if needed else number
+    return rf"\left({paint(number)}\right)" if needed else paint(number)
 
 
 # The power rule written out for the losses whose derivative a learner takes by hand.

@@ -112,12 +112,14 @@ def text(expr: sp.Expr) -> str:
 
 
 _UPRIGHT = r"\mathrm{"
+_COLOURED = re.compile(r"\\textcolor\{[#\w]+\}\{")  # a factor in its colour: sets no wider
 
 
 def source_length(form: str) -> int:
     """The length of LaTeX source, an upright word (\\mathrm{net}) counted as the word: it
     sets as wide as the word in italics."""
-    return len(form) - (len(_UPRIGHT) + 1) * form.count(_UPRIGHT)
+    colours = sum(len(m.group()) + 1 for m in _COLOURED.finditer(form))  # and its closing }
+    return len(form) - (len(_UPRIGHT) + 1) * form.count(_UPRIGHT) - colours
 
 
 # Characters a reader sees on a line of a long sum: a line may run one term past it, and a

@@ -71,6 +71,7 @@ def to_mathml(latex: str, *, display: bool = False,
 
 
 _INLINE = re.compile(r"\$([^$]+)\$")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 def prose(html: str, symbols: Mapping[str, str] | None = None) -> str:
@@ -240,6 +241,8 @@ class _Parser:
             return f"<msqrt>{self.argument()}</msqrt>"
         if name in _TEXT_COMMANDS:
             return self.text(name)
+        if name == "textcolor":
+            return self.coloured()
         if name == "left":
             return self.fenced()
         if name == "begin":
@@ -262,6 +265,19 @@ class _Parser:
         if name == "text" or not words.strip().isalpha():
             return f"<mtext>{xml_text(words)}</mtext>"
         return f'<mi mathvariant="normal">{xml_text(words.strip())}</mi>'
+
+    def coloured(self) -> str:
+        """\\textcolor{#D55E00}{…}: a chain-rule factor in its colour (tracer.palette)."""
+        self.expect("{")
+        start = self.at
+        while self.peek() not in ("}", ""):
+            self.take()
+        end = self.tokens[self.at][1] if self.at < len(self.tokens) else len(self.source)
+        colour = self.source[self.tokens[start][1]:end].strip()
+        self.expect("}")
+        if not _COLOUR.fullmatch(colour):
+            raise self.fail(f"the colour {colour!r}")
+        return f'<mstyle mathcolor="{colour}">{self.argument()}</mstyle>'
 
     def fenced(self) -> str:
         """\\left( … \\right): the brackets stretch around their content."""
