@@ -182,7 +182,7 @@ def _published(graph: Graph, escape: Callable[[str], str], fmt: str) -> Publishe
         return Remark(graph[c.name].latex, display(c.printed, c.decimals, fmt), values[0],
                       c.agrees, c.setting, values[1], values[2])
 
-    return Published(escape(spec.published.source), comparison.other_order(spec),
+    return Published(escape(spec.published.source_in(spec.lang)), comparison.other_order(spec),
                      {c.name: remark(c) for c in comparison.compare(spec)},
                      spec.published.updates,
                      tuple(remark(c) for c in comparison.compare_training(spec)))
