@@ -28,6 +28,7 @@ from tracer.cli import main
 from tracer.errors import TracerError
 from tracer.evaluation import evaluate
 from tracer.examples import example_spec, example_text
+from tracer.functions import ACTIVATIONS
 from tracer.misconceptions import CATALOGUE
 from tracer.network import build_trace
 from tracer.notation import labelled
@@ -48,6 +49,7 @@ FAMILIES = {
     "misconception.": [m.id for m in CATALOGUE] + ["rounding", "rounded-carry"],
     "order.": list(UPDATE_ORDERS), "report.": list(REPORT_COLUMNS),
     "gradebook.": [*GRADEBOOK_COLUMNS, "rounding", "rounded-carry"],
+    "step.": sorted({a.note for a in ACTIVATIONS.values() if a.note} | {"sums_to_one"}),
 }
 
 
@@ -130,8 +132,9 @@ def problems(uses: list[tuple[str, str, frozenset[str] | None]]) -> list[str]:
 def test_every_template_key_is_in_every_catalogue() -> None:
     uses = all_template_uses()
     assert len(uses) > 60, "the scan finds the templates' messages"
-    assert {name for name, _, _ in uses} >= {"question.md.j2", "question.tex.j2",
-                                             "booklet.md.j2", "booklet.tex.j2", "check.md.j2"}
+    assert {name for name, _, _ in uses} >= {
+        "question.md.j2", "question.tex.j2", "booklet.md.j2", "booklet.tex.j2", "check.md.j2",
+        "worked.md.j2", "worked.tex.j2", "lesson.md.j2", "lesson.tex.j2"}
     assert not problems(list(uses))
 
 
@@ -139,7 +142,8 @@ def test_every_python_key_is_in_every_catalogue() -> None:
     uses = all_python_uses()
     assert len(uses) > 60, "the scan finds the modules' messages"
     assert {name for name, _, _ in uses} >= {"check", "answers", "safeexpr", "report",
-                                             "marking", "sheets", "keys", "misconceptions"}
+                                             "marking", "sheets", "keys", "misconceptions",
+                                             "document", "steps"}
     assert not problems(uses)
 
 

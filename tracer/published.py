@@ -8,9 +8,9 @@ the graph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-import re
 from decimal import Decimal
 from typing import NoReturn
 
@@ -94,7 +94,7 @@ def _source(raw: object, fail: Fail) -> tuple[str, tuple[tuple[str, str], ...]]:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_SOURCE:
             fail("published.source" + (f".{lang}" if isinstance(raw, dict) else ""),
                  f"must say who printed the figures, in at most {MAX_SOURCE} characters")
-    cleaned = {lang: text.strip() for lang, text in words.items()}
+    cleaned = {lang: str(text).strip() for lang, text in words.items()}
     default = cleaned.pop("en", None) or cleaned[next(iter(cleaned))]
     return default, tuple(sorted(cleaned.items()))
 
