@@ -32,7 +32,13 @@ from tracer.functions import ACTIVATIONS
 from tracer.misconceptions import CATALOGUE
 from tracer.network import build_trace
 from tracer.notation import labelled
-from tracer.renderer import builtin_templates, environment, render_feedback, render_question
+from tracer.renderer import (
+    builtin_templates,
+    environment,
+    render_feedback,
+    render_pdf,
+    render_question,
+)
 from tracer.report import GRADEBOOK_COLUMNS, REPORT_COLUMNS, feedback_sheet
 from tracer.sheets import question_sheet
 from tracer.spec import UPDATE_ORDERS, parse_spec
@@ -442,3 +448,75 @@ def test_a_third_language_is_a_catalogue_file(tmp_path: Path,
     Path("ex.toml").write_text('lang = "xx"\n' + SPEC, encoding="utf-8")
     assert main(["keys", "ex.toml", "--variants", "1", "--seed", "3", "-o", "keys"]) == 0
     assert "## Kompute" in Path("keys/v1.question.md").read_text(encoding="utf-8")
+
+
+# -- the worked example in Chinese ----------------------------------------------------------
+def prose(markdown: str) -> str:
+    """The prose of a Markdown document: without display and inline math, tables, code,
+    figures and blockquote marks."""
+    text = re.sub(r"\$\$.*?\$\$", " ", markdown, flags=re.DOTALL)
+    text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    text = re.sub(r"\$[^$\n]+\$", " ", text)
+    lines = [line for line in text.splitlines()
+             if not line.lstrip().startswith(("|", "![", "`"))]
+    return "\n".join(lines)
+
+
+def chinese_share(markdown: str) -> float:
+    """Chinese characters among the prose's letters (Latin and Chinese)."""
+    letters = [c for c in prose(markdown) if c.isalpha()]
+    return len([c for c in letters if CJK.match(c)]) / max(1, len(letters))
+
+
+def seed_in(lang: str, fmt: str, **changes: object) -> str:
+    spec = dataclasses.replace(example_spec("seed"), lang=lang, **changes)
+    return tracer.render(tracer.trace(spec), fmt)
+
+
+def test_the_chinese_seed_is_mostly_chinese() -> None:
+    chinese, english = seed_in("zh", "md"), seed_in("en", "md")
+    assert chinese_share(chinese) >= 0.6, chinese_share(chinese)  # the title is the spec's
+    assert chinese_share(english) == 0.0
+    assert len(prose(chinese)) > 2000, "the lesson's prose is there"
+    for words in ("## 前向传播", "## 反向传播：输出层 o", "### 追踪 $w_{5}$", "**链式法则**",
+                  "**综合起来**", "**误差项**", "梯度下降", "学习率", "> **对照原文** 原文中",
+                  "| 参数 | 梯度 | 数值 | 更新前 | 更新后 |", "**神经元 o2**", "## 汇总"):
+        assert words in chinese, words
+    # symbols and numbers are the English document's, formula for formula
+    def maths(text: str) -> list[str]:
+        return re.findall(r"\$\$.*?\$\$", text, flags=re.DOTALL)
+    assert maths(chinese) == maths(english)
+
+
+def test_chinese_markdown_bold_closes() -> None:
+    """CommonMark closes `**` after punctuation only before a space or punctuation, and
+    opens it before punctuation only after one (`**更新。**梯度` stays literal): every bold
+    of the Chinese seed opens and closes."""
+    punctuation = r"[$。，：；！？（）“”]"
+    for match in re.finditer(r"(^|.)\*\*(.+?)\*\*(.|$)", seed_in("zh", "md"), re.MULTILINE):
+        before, bold, after = match.groups()
+        if re.search(punctuation + "$", bold):
+            assert not after or not after.isalnum(), match.group(0)
+        if re.match(punctuation, bold):
+            assert not before or not before.isalnum(), match.group(0)
+
+
+def test_the_chinese_notes_and_settings(tmp_path: Path) -> None:
+    """A step's note and the settings rows come from the catalogue too."""
+    leaky = tracer.load_spec(Path(__file__).parent / "data" / "leaky.toml")
+    text = tracer.render(tracer.trace(dataclasses.replace(leaky, lang="zh")), "md")
+    assert "在 net = 0 处" in text and "At net = 0" not in text
+    assert "| 更新顺序 | 同时 |" in seed_in("zh", "md")
+
+
+@needs_tex
+def test_the_chinese_seed_pdf_reads_back(tmp_path: Path) -> None:
+    pdf = tmp_path / "seed.zh.pdf"
+    pdf.write_bytes(render_pdf(tracer.trace(dataclasses.replace(example_spec("seed"),
+                                                                  lang="zh"))))
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    text = "".join(done.split())
+    for words in ("反向传播是神经网络从样本中学习的方法", "由链式法则",
+                  "综合起来：三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文", "0.35891648", "0.149780716"):
+        assert words in text, words
