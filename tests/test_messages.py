@@ -468,8 +468,8 @@ def chinese_share(markdown: str) -> float:
     return len([c for c in letters if CJK.match(c)]) / max(1, len(letters))
 
 
-def seed_in(lang: str, fmt: str, **changes: object) -> str:
-    spec = dataclasses.replace(example_spec("seed"), lang=lang, **changes)
+def seed_in(lang: str, fmt: str) -> str:
+    spec = dataclasses.replace(example_spec("seed"), lang=lang)
     return tracer.render(tracer.trace(spec), fmt)
 
 
@@ -518,5 +518,6 @@ def test_the_chinese_seed_pdf_reads_back(tmp_path: Path) -> None:
                           capture_output=True, text=True).stdout
     text = "".join(done.split())
     for words in ("反向传播是神经网络从样本中学习的方法", "由链式法则",
-                  "综合起来：三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文", "0.35891648", "0.149780716"):
+                  "综合起来：三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文",
+                  "0.35891648", "0.149780716"):
         assert words in text, words
