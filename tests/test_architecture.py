@@ -22,11 +22,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "functions", "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading",
      "published", "formats", "notation", "mathml"),
     ("names",),  # the naming scheme
+    ("circuitspec",),  # a circuit's part of a spec
     ("spec", "examples"),
-    ("graph", "network"),  # the graph, and the network that builds one
+    ("graph", "circuit", "network"),  # the graph, and the circuit and network that build one
     ("codegen", "evaluation", "training"),
     ("focus", "answers", "misconceptions", "check", "keys", "comparison"),  # above the graph
-    ("steps", "lesson", "document", "diagram", "sheets", "report", "lms", "webpage"),
+    ("steps", "lesson", "document", "diagram", "sheets", "report", "lms", "webpage",
+     "circuitdoc", "circuitfigure"),  # view models
     ("files", "pdf", "sandbox", "renderer", "moodle", "gift", "qti"),  # rendering and files
     ("handouts", "marking", "gradescope", "showcase"),  # what a command writes, put together
     ("cli",),

@@ -347,7 +347,7 @@ def test_a_right_number_is_not_lost_to_a_formula_that_cannot_be_read(checker: Ch
                           "w7_new = 0.5 = w7 - eta*gradient(w7)\n")
     right, wrong, last = report.lines
     assert right.status == "correct" and right.reason.startswith(
-        "formula not read: ‘w5 - eta*gradient(w5)’: only exp, log, tanh and sigma")
+        "formula not read: ‘w5 - eta*gradient(w5)’: only exp, log, tanh, sigma")
     assert wrong.status == "wrong" and wrong.reason.startswith("formula not read")
     assert last.status == "invalid"  # the value the line ends with cannot be read
 

@@ -31,7 +31,8 @@ def traces() -> list[Trace]:
     return [tracer.trace(spec) for spec in specs]
 
 
-@pytest.fixture(scope="module", params=range(16), ids=lambda k: f"spec{k}")
+@pytest.fixture(scope="module", params=range(
+    2 * (len(tracer.EXAMPLES) + len(list(DATA.glob("*.toml"))))), ids=lambda k: f"spec{k}")
 def trace(request: pytest.FixtureRequest) -> Trace:
     position: int = request.param
     return traces()[position]
@@ -48,6 +49,8 @@ def test_every_generated_function_gives_the_trace_values(trace: Trace) -> None:
 def test_the_training_loop_is_the_trace_repeated(trace: Trace) -> None:
     """Updates 1-4 run in the generated loop in one run and through the whole trace in the
     other: the same numbers, bit for bit."""
+    if trace.symbolic.spec.circuit is not None:
+        pytest.skip("a circuit is worked one step: it is not trained")
     looped = tracer.train(trace.symbolic, 5)
     stepped = tracer.train(trace.symbolic, 5, keep=[1, 2, 3, 4])
     assert looped.errors == stepped.errors

@@ -77,7 +77,7 @@ def test_repeated_groups_start_folded() -> None:
     """The second neuron of a layer repeats the first: folded; the parameters' gradients
     and the new values are derived once: open."""
     trace = evaluate(build_trace(example_spec("seed")))
-    web, doc = page(trace), document(trace, "html")
+    web, doc = page(trace), document(trace, "html", follow=())  # computation order
     folds = {section.title: [(g.title, web.opened(section.groups, i))
                              for i, g in enumerate(section.groups)] for section in doc.sections}
     assert folds["Forward pass"] == [("Neuron h1", True), ("Neuron h2", False),
@@ -85,6 +85,18 @@ def test_repeated_groups_start_folded() -> None:
     assert folds["Backward pass: output layer o"] == [
         ("Neuron o1", True), ("Neuron o2", False), ("Gradients of the parameters", True),
         ("New values", True)]
+
+
+def test_a_lesson_tells_its_stories_open_and_folds_the_rest() -> None:
+    """The followed weights' stories are open text; the other parameters, in short, fold."""
+    trace = evaluate(build_trace(example_spec("seed")))
+    html = render(trace, "html")
+    for name in ("w5", "w1"):
+        story = html.index(f'id="story-{name}"')
+        assert html.index('<section class="story"', story - 40) < html.index("</section>", story)
+    short = html[html.index("The other weights of layer o"):]
+    assert short.index('<details class="group">') < short.index("</details>")
+    assert '<details class="group" open>' not in short[:short.index("Backward pass: hidden")]
 
 
 # The post's network: i1, i2 → (w1…w4) → h1, h2 → (w5…w8) → o1, o2 → E_total.

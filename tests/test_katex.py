@@ -20,7 +20,7 @@ import tracer
 from tracer.check import Checker
 from tracer.handouts import key_files
 from tracer.keys import make_variants
-from tracer.renderer import render_feedback, render_question
+from tracer.renderer import render_circuit_question, render_feedback, render_question
 from tracer.report import feedback_sheet
 from tracer.sheets import question_sheet
 
@@ -51,6 +51,10 @@ def documents() -> dict[str, str]:
     for name, spec in specs.items():
         trace = tracer.trace(spec)
         docs[name] = tracer.render(trace, "md")
+        if spec.circuit is not None:  # its own question sheet; not trained
+            docs[f"{name} question"] = render_circuit_question(
+                trace, "md", trace.names[-12:], "A. Student", {})
+            continue
         docs[f"{name} question"] = render_question(
             question_sheet(trace, "md", trace.names[:12], "A. Student"), "md")
         docs[f"{name} train"] = tracer.render(

@@ -177,7 +177,7 @@ def test_e_is_a_quantity_where_the_network_has_one() -> None:
 
 
 @pytest.mark.parametrize(("text", "why"), [
-    ("gradient(w5)", "only exp, log, tanh and sigma can be called"),
+    ("gradient(w5)", "only exp, log, tanh, sigma, relu, abs, max and min can be called"),
     ("out_o1 2", "syntax"),  # no bracket, no product
     ("out_o1 out_o2", "syntax"),
     ("e^", "syntax"),

@@ -13,16 +13,20 @@ ROOT = Path(__file__).parent.parent
 # What every command needs: the spec, the graph, its evaluation and the command line.
 CORE = {
     "tracer", "tracer.acyclic", "tracer.cli", "tracer.codegen", "tracer.derived",
+    "tracer.circuit", "tracer.circuitspec", "tracer.safeexpr",  # a spec may be a circuit
     "tracer.errors", "tracer.escape", "tracer.evaluation", "tracer.examples", "tracer.formats",
     "tracer.functions", "tracer.grading", "tracer.graph", "tracer.memo", "tracer.names",
     "tracer.messages",  # the spec's `lang` is one of the catalogues' languages
     "tracer.network",
     "tracer.notation",
+    "tracer.published",  # a spec's [published] table
     "tracer.numbers", "tracer.quantities", "tracer.randomize", "tracer.reading", "tracer.spec",
     "tracer.training",
 }
 RENDERING = {"tracer.renderer", "tracer.sandbox", "tracer.document", "tracer.diagram",
-             "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets"}
+             "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets",
+             "tracer.circuitdoc", "tracer.circuitfigure", "tracer.steps", "tracer.lesson",
+             "tracer.comparison"}
 CHECKING = {"tracer.check", "tracer.answers", "tracer.misconceptions", "tracer.safeexpr"}
 # Loaded by nothing a command does: sympy's units and tensors (a `solve`, or an evaluated
 # sum), and urllib through xml.sax for one escape function.

@@ -205,6 +205,7 @@ def _render(args: argparse.Namespace) -> int:
     env = environment(args.templates)
     source: Trace | TrainingRun = evaluate(symbolic)
     if args.iterations or args.show_steps:
+        _one_step_only(symbolic, "--iterations")
         shown = _steps(args.show_steps, args.iterations)
         if args.every > 0 and args.iterations // args.every > MAX_ROWS:
             raise TracerError(f"gives {args.iterations // args.every:,} rows of the error "
@@ -235,6 +236,13 @@ def _render(args: argparse.Namespace) -> int:
 def _listed(parts: Sequence[str]) -> list[str]:
     """Names given comma-separated, or with the option repeated."""
     return [name.strip() for part in parts for name in part.split(",") if name.strip()]
+
+
+def _one_step_only(symbolic: Graph, what: str) -> None:
+    """A circuit is worked one step: it has no error to train down."""
+    if symbolic.spec.circuit is not None:
+        raise TracerError("a circuit (kind = \"graph\") is worked one step: its output is "
+                          "not an error to train", source=symbolic.spec.source, key=what)
 
 
 def _output_path(output: str | None, stem: str, fmt: str) -> Path:
@@ -332,6 +340,7 @@ def _names(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     symbolic = build_trace(_spec(args.spec))
+    _one_step_only(symbolic, "train")
     run = _run(symbolic, args.iterations, args.every)
     digits = symbolic.spec.digits
     if args.every:

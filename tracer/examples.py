@@ -7,7 +7,7 @@ from importlib import resources
 from .errors import TracerError
 from .spec import Spec, parse_spec
 
-EXAMPLES = ("seed", "seed-sequential", "softmax")
+EXAMPLES = ("seed", "seed-sequential", "softmax", "circuit", "sigmoid-neuron", "reuse")
 DEFAULT = "seed"
 
 

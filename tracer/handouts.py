@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import messages
 from .document import ESCAPES
+from .errors import TracerError
 from .files import stamped
 from .gift import gift_text
 from .gradescope import autograder_zip
@@ -31,11 +32,14 @@ from .pdf import compile_pdfs
 from .qti import loose, qti_zip
 from .renderer import (
     Environment,
+    circuit_question_figure,
     document,
     environment,
     figure_file,
     figures_of,
     render_booklet,
+    render_circuit,
+    render_circuit_question,
     render_document,
     render_question,
 )
@@ -59,9 +63,18 @@ def key_files(graph: Graph, variants: Sequence[Variant], seed: int, fmt: str,
     listed: dict[str, dict[str, str]] = {}
     keys = []
     escape = ESCAPES[source]
+    if spec.circuit is not None and booklet:
+        raise TracerError("a circuit's keys come one a variant: leave out --booklet",
+                          key="--booklet")
     for variant in variants:
         named = listed[variant.file_id] = variant_files(variant, fmt)
         shown = _figures(variant, source, named, files)
+        if spec.circuit is not None:
+            documents.update(_circuit_documents(variant, source, named, shown, files, wanted,
+                                                env))
+            files[named["spec"]] = variant_toml(spec, variant)
+            files[named["answers"]] = blank_sheet(spec, variant, wanted)
+            continue
         sheet = question_sheet(variant.trace, source, wanted, _who(variant), shown)
         keys.append(replace(document(variant.trace, source, figures=shown),
                             label=escape(_who(variant))))  # the key names its student
@@ -124,6 +137,29 @@ def _figures(variant: Variant, fmt: str, named: dict[str, str],
         shown[key] = named[f"{key}_figure"] = figure_file(variant.file_id, key)
         files[shown[key]] = picture
     return shown
+
+
+def _circuit_documents(variant: Variant, fmt: str, named: dict[str, str],
+                       shown: Mapping[str, str], files: dict[str, str | bytes],
+                       wanted: Sequence[str], env: Environment
+                       ) -> dict[str, tuple[str, str]]:
+    """A circuit variant's question sheet (its picture with the given values only) and its
+    key (the whole derivation, naming its student)."""
+    picture = circuit_question_figure(variant.trace)
+    given: dict[str, str] = {}
+    if picture is not None and fmt == "md":
+        given["circuit"] = named["given_figure"] = figure_file(variant.file_id, "given")
+        files[given["circuit"]] = picture[0]
+    elif picture is not None:
+        given["circuit"] = picture[1]
+    whose = _who(variant) or f"variant {variant.file_id}"
+    escape = ESCAPES[fmt]
+    return {
+        named["question"]: (f"{whose}'s question sheet", render_circuit_question(
+            variant.trace, fmt, wanted, _who(variant), given, env)),
+        named["key"]: (f"{whose}'s key", render_circuit(
+            variant.trace, fmt, env, shown, label=escape(_who(variant)))),
+    }
 
 
 def _who(variant: Variant) -> str:

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from . import messages, names
+from .circuit import gradient_of
 from .errors import NumericError, SpecError, TracerError
 from .escape import spreadsheet_safe, visible_text
 from .evaluation import Trace, evaluate
 from .graph import Graph, Term
 from .numbers import shows_as_zero
-from .quantities import PARAMETER_ROLES, Bias, Input, Neuron, Ref, Role, Stage, Weight
+from .quantities import PARAMETER_ROLES, Bias, Input, Neuron, Ref, Role, Stage, Value, Weight
 from .randomize import chosen_rules, draw, variant_seed
 from .reading import read_text
 from .spec import Spec, spec_from_dict, spec_to_dict
@@ -236,9 +237,14 @@ def degenerate(trace: Trace) -> bool:
     """A draw a student could not work sensibly, at the digits shown:
     - a ReLU or leaky ReLU whose net input shows as 0 (on its kink);
     - an activation derivative ∂out/∂net that shows as 0 (a saturated sigmoid or tanh).
+    - of a circuit, a node whose value shows as 0 (its gate's local derivatives, and the
+      paths through it, would read 0 or need no work).
     Draws that cannot be computed, and draws equal to an earlier variant's, are redrawn too."""
     graph = trace.symbolic
     spec = graph.spec
+    if spec.circuit is not None:
+        return any(term.role == Role.NODE and shows_as_zero(value, spec.digits)
+                   for term, value in zip(graph.terms, trace.values, strict=True))
     for term, value in zip(graph.terms, trace.values, strict=True):
         if term.stage == Stage.AFTER or not shows_as_zero(value, spec.digits):
             continue
@@ -254,7 +260,13 @@ def degenerate(trace: Trace) -> bool:
 
 
 def default_ask(graph: Graph) -> tuple[str, ...]:
-    """Forward pass, E_total, every parameter gradient and every new parameter."""
+    """Forward pass, E_total, every parameter gradient and every new parameter; of a
+    circuit, every node, the output's gradient with respect to every value, every update."""
+    circuit = graph.spec.circuit
+    if circuit is not None:
+        return (*(node.name for node in circuit.nodes),
+                *(gradient_of(graph, name).name for name, _ in circuit.values),
+                *(term.name for term in graph.of_role(Role.UPDATE)))
 
     def asked_by_default(term: Term) -> bool:
         if term.role in (Role.NET, Role.OUT, Role.UPDATE):
@@ -323,6 +335,8 @@ def _spec_key(ref: Ref) -> str:
     prefix = f"examples[{ref.example}]." if ref.example else ""
     if ref.role == Role.RATE:
         return "learning_rate"
+    if isinstance(unit, Value):
+        return f"values.{unit.name}"
     if ref.role == Role.TARGET and isinstance(unit, Neuron):
         return f"{prefix}targets.{unit.name}"
     if isinstance(unit, Input):
@@ -342,6 +356,8 @@ def _place(data: dict[str, Any], ref: Ref, value: float) -> None:
     entry = data["examples"][ref.example - 1] if ref.example else data
     if ref.role == Role.RATE:
         data["learning_rate"] = value
+    elif isinstance(unit, Value):
+        data["values"][unit.name] = value
     elif ref.role == Role.TARGET and isinstance(unit, Neuron):
         entry["targets"][unit.name] = value
     elif isinstance(unit, Input):

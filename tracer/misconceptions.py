@@ -52,6 +52,7 @@ Rule = Iterator[Change]
 class Misconception:
     id: str
     rule: Callable[[Graph], Rule]
+    circuits: bool = False  # re-derived for circuits too (the others are about networks)
 
     @property
     def description(self) -> str:
@@ -59,6 +60,8 @@ class Misconception:
         return messages.catalogue()(f"misconception.{self.id}")
 
     def variants(self, graph: Graph) -> list[Variant]:
+        if graph.spec.circuit is not None and not self.circuits:
+            return []
         return [Variant(self.id, positions, cache(formulas), shortcut)
                 for positions, formulas, shortcut in self.rule(graph) if positions]
 
@@ -80,7 +83,12 @@ def _of_total_error(graph: Graph, term: Term) -> bool:
 
 
 def _error_derivatives(graph: Graph) -> list[Term]:
-    """∂E_total/∂out of the output neurons (the loss's own derivative)."""
+    """∂E_total/∂out of the output neurons (the loss's own derivative); of a circuit, the
+    output's local derivatives (the first step back, where a loss's sign is taken)."""
+    circuit = graph.spec.circuit
+    if circuit is not None:
+        output = graph.position(circuit.output)
+        return [t for t in graph.of_role(Role.LOCAL) if t.of == output]
     return [t for t in graph.of_role(Role.LOCAL) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT]
 
@@ -193,18 +201,23 @@ def _update_rule(eta_value: Callable[[sp.Symbol], sp.Expr],
     """Updates with η replaced by `eta_value` (η is in no other formula: a shortcut gives
     the updates that value, `number` of η, instead; a test checks both agree)."""
     def rule(graph: Graph) -> Rule:
-        rate = graph.only(RATE)
+        rate = graph.find(RATE)
+        if rate is None:  # a circuit that trains nothing
+            return
         updates = [t for t in graph.of_role(Role.UPDATE) if rate.id in t.parents]
         value = eta_value(rate.symbol)
         shortcut = Shortcut(frozenset({rate.id}),
                             lambda values: {rate.id: number(values[rate.id])})
-        return _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}),
-                        shortcut)
+        yield from _changes(updates, lambda t: instantiate(t.formula, {rate.symbol: value}),
+                            shortcut)
     return rule
 
 
 def _hidden_sums(graph: Graph) -> list[Term]:
-    """A hidden neuron's ∂E_total/∂out where it sums two paths or more."""
+    """A hidden neuron's ∂E_total/∂out where it sums two paths or more; of a circuit, the
+    gradient of a value that feeds several nodes."""
+    if graph.spec.circuit is not None:
+        return [t for t in graph.of_role(Role.GRADIENT) if isinstance(t.formula, sp.Add)]
     return [t for t in graph.of_role(Role.GRADIENT) if _of_total_error(graph, t)
             and _role_of(graph, t.wrt) == Role.OUT and isinstance(t.formula, sp.Add)]
 
@@ -345,22 +358,23 @@ def _restricted(formulas: Callable[[], Formulas], part: frozenset[int]
 
 
 CATALOGUE: tuple[Misconception, ...] = (
-    Misconception("sign-error", _scaled(sp.Integer(-1))),
+    Misconception("sign-error", _scaled(sp.Integer(-1)), circuits=True),
     Misconception("factor-two", _both(_scaled(sp.Integer(2)), _scaled(sp.Rational(1, 2)),
                                       _dropped_half)),
     Misconception("net-for-out", _layer_by_layer(_net_for_out)),
-    Misconception("single-path", _layer_by_layer(_single_path)),
+    Misconception("single-path", _layer_by_layer(_single_path), circuits=True),
     Misconception("updated-weights", _other_order),
     Misconception("wrong-input", _wrong_input),
     Misconception("no-learning-rate",
-                  _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0)),
-    Misconception("plus-sign", _update_rule(lambda eta: -eta, lambda eta: -eta)),
+                  _update_rule(lambda eta: sp.Integer(1), lambda eta: 1.0), circuits=True),
+    Misconception("plus-sign", _update_rule(lambda eta: -eta, lambda eta: -eta),
+                  circuits=True),
     # The bias rules before the path rules: in the pass after the update (where alone the
     # bias rules act) a path rule that leaves the hidden deltas tiny moves the hidden
     # parameters as little as a forgotten bias update does, and the forgotten update is the
     # likelier slip (a test shows the two agree on the seed's net_h1_after).
     Misconception("bias-not-updated", _bias_kept),
     Misconception("bias-updated", _bias_updated),
-    Misconception("multiplied-paths", _layer_by_layer(_multiplied_paths)),
+    Misconception("multiplied-paths", _layer_by_layer(_multiplied_paths), circuits=True),
     Misconception("gradient-for-delta", _layer_by_layer(_gradient_for_delta)),
 )

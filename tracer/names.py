@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 
 from . import notation
-from .quantities import Bias, Input, Neuron, Ref, Role, Unit, Weight
+from .quantities import Bias, Input, Neuron, Ref, Role, Unit, Value, Weight
+from .safeexpr import ALIASES, FUNCTIONS
 
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")
 
@@ -43,6 +44,28 @@ def reserved(identifier: str) -> str:
     return ""
 
 
+# A circuit's own names: x, q, f; df/dx; dq/dx; w_new; and df/dx_direct, the local
+# derivative of the output's direct edge from x where x also reaches the output another way
+# (its total gradient df/dx sums both).
+_DIRECT = "_direct"
+_CIRCUIT_RESERVED = re.compile(r"^(eta|e|.*_new|.*_direct|.*_after)$")
+
+
+def circuit_reserved(identifier: str) -> str:
+    """Why a circuit value may not be named `identifier` (a function, Euler's e, η, or a
+    name the scheme makes: w_new, df/dx_direct), or nothing."""
+    if identifier in FUNCTIONS or identifier in ALIASES or identifier in ("max", "min"):
+        return "is the name of a function"
+    if _CIRCUIT_RESERVED.fullmatch(identifier):
+        return "clashes with a name tracer gives (eta, e, ..._new, ..._direct, ..._after)"
+    return ""
+
+
+def direct(ref: Ref, output: Unit) -> Ref:
+    """The local derivative `ref` (of the output), marked as its direct edge only."""
+    return dataclasses.replace(ref, unit=output)
+
+
 def could_be_name(text: str) -> bool:
     """Whether `text` is written like a quantity name (checked against a trace later), in
     any spelling `NameTable.resolve` reads."""
@@ -62,6 +85,8 @@ def name(ref: Ref) -> str:
     role, unit = ref.role, ref.unit
     if ref.of is not None and ref.wrt is not None:  # a derivative
         text = f"d{name(ref.of)}/d{name(ref.wrt)}"
+        if unit is not None:  # a circuit's direct edge into the output
+            text += _DIRECT
     elif role is Role.RATE:
         text = "eta"
     elif unit is None and role is Role.ERROR:
@@ -83,7 +108,7 @@ def _unit(unit: Unit) -> str:
         return f"w{unit.number}"
     if type(unit) is Bias:
         return f"b{unit.layer}" if unit.neuron is None else f"b_{unit.neuron.name}"
-    assert isinstance(unit, (Input, Neuron))
+    assert isinstance(unit, (Input, Neuron, Value))
     return unit.name
 
 
@@ -132,7 +157,8 @@ def _latex(ref: Ref, example: int) -> str:
     if ref.of is not None and ref.wrt is not None:  # of each example, where it has one
         top = _latex(ref.of, 0 if ref.of.role in _SHARED else example)
         bottom = _latex(ref.wrt, 0 if ref.wrt.role in _SHARED else example)
-        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+        fraction = rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+        return fraction if unit is None else rf"\left.{fraction}\right|_{{\mathrm{{direct}}}}"
     if role is Role.UPDATE:
         return _plus(_unit_latex(unit), example)
     if role is Role.RATE:
@@ -143,6 +169,8 @@ def _latex(ref: Ref, example: int) -> str:
         raise ValueError(f"a {role} quantity needs a unit")
     elif type(unit) is Neuron:
         text = f"{_STEM[role]}_{{{_subscript(unit.name)}}}"
+    elif type(unit) is Value and role is Role.NODE:
+        text = identifier_latex(unit.name)
     else:
         text = _unit_latex(unit)
     text = f"{{{text}}}^{{({example})}}" if example else text
@@ -161,7 +189,7 @@ def _unit_latex(unit: Unit | None) -> str:
     if type(unit) is Bias:
         body = str(unit.layer) if unit.neuron is None else _subscript(unit.neuron.name)
         return f"b_{{{body}}}"
-    assert isinstance(unit, Input)
+    assert isinstance(unit, (Input, Value))
     return identifier_latex(unit.name)
 
 
@@ -176,6 +204,8 @@ def randomize_key(ref: Ref) -> str:
     targets.o1, learning_rate."""
     if ref.role == Role.RATE:
         return "learning_rate"
+    if type(ref.unit) is Value:
+        return f"values.{ref.unit.name}"
     group = {Role.WEIGHT: "weights", Role.BIAS: "biases", Role.INPUT: "inputs",
              Role.TARGET: "targets"}[ref.role]
     assert ref.unit is not None

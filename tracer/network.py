@@ -16,6 +16,7 @@ import sympy as sp
 
 from . import names
 from .acyclic import cycle_collection_paused
+from .circuit import build_circuit
 from .functions import (
     ACTIVATIONS,
     INPUT,
@@ -41,7 +42,10 @@ from .spec import Spec
 
 @cycle_collection_paused()
 def build_trace(spec: Spec) -> Graph:
-    """Record the forward pass, the error, the backward pass, the updates and the error after."""
+    """Record the forward pass, the error, the backward pass, the updates and the error after
+    (a circuit's spec: its own builder's graph)."""
+    if spec.circuit is not None:
+        return build_circuit(spec)
     recorder = _Recorder(spec)
     if spec.online:
         recorder.online()

@@ -28,6 +28,7 @@ class Role(StrEnum):
     PATH = "path"  # one output's share of a hidden neuron's ∂E_total/∂out (a chain product)
     GRADIENT = "gradient"  # ∂E_total/∂out of a hidden neuron, ∂E_total/∂p of a parameter
     UPDATE = "update"
+    NODE = "node"  # a computed value of a circuit (a graph spec's [nodes])
 
 
 GIVEN_ROLES = frozenset({Role.INPUT, Role.WEIGHT, Role.BIAS, Role.TARGET, Role.RATE})
@@ -82,7 +83,16 @@ class Bias:
     neuron: Neuron | None = None
 
 
-Unit = Input | Neuron | Weight | Bias
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A named value of a circuit: a leaf of `[values]` or a node of `[nodes]`, with its
+    1-based position among all of them and its spec identifier (x, q, f)."""
+
+    index: int
+    name: str
+
+
+Unit = Input | Neuron | Weight | Bias | Value
 Parameter = Weight | Bias
 
 

@@ -24,7 +24,7 @@ from typing import NoReturn
 Fail = Callable[[str, str], NoReturn]  # (key path, message): reports a problem in the spec
 Number = Callable[[object, str], float]  # (raw value, key path): a checked number
 
-GROUPS = ("weights", "biases", "inputs", "targets", "learning_rate")
+GROUPS = ("weights", "biases", "inputs", "targets", "learning_rate", "values")  # values: a circuit
 MAX_DECIMALS = 9
 MAX_REDRAWS = 1000  # draws of one value that rounds to 0, before giving up
 

@@ -26,7 +26,14 @@ import jinja2.runtime
 import jinja2.sandbox
 import jinja2.utils
 
-from . import diagram, sandbox
+from . import circuitfigure, diagram, sandbox
+from .circuitdoc import (
+    CircuitQuestion,
+    build_circuit_document,
+    circuit_json,
+    circuit_question,
+    is_circuit,
+)
 from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
 from .evaluation import Trace
@@ -120,6 +127,8 @@ def render(source: Trace | TrainingRun, fmt: str, env: jinja2.Environment | None
     LaTeX always draws its figures (TikZ) and HTML has them inline (SVG); Markdown links the
     SVG files named in `figures` (see `render_files`, which writes them).
     """
+    if isinstance(source, Trace) and is_circuit(source):
+        return render_circuit(source, fmt, env, figures, focus_on)
     if fmt == "json":
         return json.dumps(json_document(source), indent=2, ensure_ascii=False) + "\n"
     web = None
@@ -145,6 +154,41 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     if fmt in ("tex", "html") and figures is None and not focus_on:
         figures = {key: pictures[fmt == "tex"] for key, pictures in figures_of(source).items()}
     return build_document(source, fmt, every, figures, focus_on, follow)
+
+
+def render_circuit(trace: Trace, fmt: str, env: jinja2.Environment | None = None,
+                   figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = (),
+                   label: str = "") -> str:
+    """A circuit's worked example (`circuit.*.j2`); LaTeX draws its figure (TikZ)."""
+    if focus_on:
+        raise TracerError("a circuit's document shows every path: leave out --focus",
+                          key="--focus")
+    if fmt == "json":
+        return json.dumps(circuit_json(trace), indent=2, ensure_ascii=False) + "\n"
+    _format(fmt, FORMATS[:2], "a worked example")
+    if fmt == "tex" and figures is None:
+        figures = {key: code for key, (_, code) in figures_of(trace).items()}
+    doc = dataclasses.replace(build_circuit_document(trace, fmt, figures), label=label)
+    return _template_render(env, f"circuit.{fmt}.j2", doc=doc)
+
+
+def circuit_question_figure(trace: Trace) -> tuple[str, str] | None:
+    """A circuit's picture for its question sheet (SVG, TikZ): its given values only."""
+    circuit = trace.symbolic.spec.circuit
+    if circuit is None or not circuitfigure.drawable(circuit):
+        return None
+    shape = circuitfigure.layout(trace, circuit, answers=False)
+    return circuitfigure.svg(shape), circuitfigure.tikz(shape)
+
+
+def render_circuit_question(trace: Trace, fmt: str, asked: Sequence[str], student: str,
+                            figures: Mapping[str, str], env: jinja2.Environment | None = None
+                            ) -> str:
+    """A circuit's question sheet (`circuit-question.<fmt>.j2`, the fields of a
+    CircuitQuestion)."""
+    sheet: CircuitQuestion = circuit_question(trace, _format(fmt, ("md", "tex"), "a question "
+                                              "sheet"), asked, student, figures)
+    return _template_render(env, f"circuit-question.{fmt}.j2", **_fields(sheet))
 
 
 def render_document(doc: Document, fmt: str, env: jinja2.Environment | None = None,
@@ -179,7 +223,7 @@ def render_feedback(sheet: FeedbackSheet, env: jinja2.Environment | None = None,
     return _template_render(env, name, **_fields(sheet), **_web(fmt, web))
 
 
-def _fields(model: QuestionSheet | FeedbackSheet) -> dict[str, object]:
+def _fields(model: QuestionSheet | FeedbackSheet | CircuitQuestion) -> dict[str, object]:
     """A view model's fields as the template's names (the names templates have always had)."""
     return {field.name: getattr(model, field.name) for field in dataclasses.fields(model)}
 
@@ -207,6 +251,12 @@ def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
     run = source if isinstance(source, TrainingRun) else None
     trace = run.kept[min(run.kept)] if run else source
     assert isinstance(trace, Trace)
+    circuit = trace.symbolic.spec.circuit
+    if circuit is not None:  # its one picture, wires labelled with values and gradients
+        if not circuitfigure.drawable(circuit):
+            return {}
+        shape = circuitfigure.layout(trace, circuit)
+        return {"circuit": (circuitfigure.svg(shape), circuitfigure.tikz(shape))}
     weights = trace.symbolic.spec.weight_units
     drawn = diagram.drawable(trace.symbolic.spec)
     layouts = {"network": diagram.layout(trace),

@@ -15,7 +15,8 @@ swapped for placeholders (they contain `/` and `@`), `^` becomes `**` (Python wo
   A function's name before `(` is a call: `sigma(x)`; a name of the trace is a product.
 
 The tree is then walked with a whitelist: numbers, names from the trace, + - * / **, unary
-minus, and calls of exp, log, tanh, sigma/sigmoid with one argument. Exponents must be small
+minus, and calls of exp, log, tanh, sigma/sigmoid, relu, abs with one argument and of max
+and min with two or more. Exponents must be small
 literal numbers. The checked tree is then evaluated with floats (guarded).
 
 Limits, so one formula costs little whatever its text: `MAX_LENGTH` characters, `MAX_NODES`
@@ -28,6 +29,7 @@ fractional power (`(0-8)^0.5`, which Python would make complex) is a FormulaErro
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import re
@@ -48,8 +50,14 @@ FUNCTIONS: dict[str, Callable[[float], float]] = {
     "log": math.log,
     "tanh": math.tanh,
     "sigma": lambda x: 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x)),
+    "relu": lambda x: x if x > 0 else 0.0,
+    "abs": abs,
 }
+# Functions of two arguments or more (a circuit's max and min gates).
+VARIADIC: dict[str, Callable[[float, float], float]] = {"max": max, "min": min}
+MAX_ARGUMENTS = 16
 ALIASES = {"sigmoid": "sigma", "ln": "log"}
+CALLABLE = "exp, log, tanh, sigma, relu, abs, max and min"
 
 
 class FormulaError(ValueError):
@@ -233,7 +241,13 @@ def _is_number(token: str) -> bool:
 
 
 def _is_function(token: str) -> bool:
-    return ALIASES.get(token, token) in FUNCTIONS
+    return _known(token)
+
+
+def _known(name: str) -> bool:
+    """A function formulas may call."""
+    name = ALIASES.get(name, name)
+    return name in FUNCTIONS or name in VARIADIC
 
 
 def _nesting(text: str) -> int:
@@ -291,16 +305,20 @@ def _check_constant(value: object) -> None:
 def _check_name(name: str, count: int) -> None:
     if re.fullmatch(r"_q\d+", name) and int(name[2:]) < count:
         return
-    if ALIASES.get(name, name) in FUNCTIONS:
+    if _known(name):
         raise FormulaError("formula.must_call", function=name)
     raise FormulaError("formula.unknown_name", name=name)
 
 
 def _check_call(node: ast.Call) -> None:
-    if not isinstance(node.func, ast.Name) or ALIASES.get(node.func.id, node.func.id) not in (
-            FUNCTIONS):
+    if not isinstance(node.func, ast.Name) or not _known(node.func.id):
         raise FormulaError("formula.callable")
-    if len(node.args) != 1 or node.keywords:
+    if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+        raise FormulaError("formula.plain_arguments", function=node.func.id)
+    if node.func.id in VARIADIC:
+        if not 2 <= len(node.args) <= MAX_ARGUMENTS:
+            raise FormulaError("formula.arguments", function=node.func.id, most=MAX_ARGUMENTS)
+    elif len(node.args) != 1:
         raise FormulaError("formula.one_argument", function=node.func.id)
 
 
@@ -328,7 +346,11 @@ def _evaluate(node: ast.expr, names: Sequence[str], values: Mapping[str, float])
         operand = _evaluate(node.operand, names, values)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call):
-        return _finite(FUNCTIONS[_function(node)](_evaluate(node.args[0], names, values)))
+        arguments = [_evaluate(arg, names, values) for arg in node.args]
+        name = _function(node)
+        if name in VARIADIC:
+            return functools.reduce(VARIADIC[name], arguments)
+        return _finite(FUNCTIONS[name](arguments[0]))
     assert isinstance(node, ast.BinOp)
     left, right = _evaluate(node.left, names, values), _evaluate(node.right, names, values)
     return _finite(_OPERATIONS[type(node.op)](left, right))

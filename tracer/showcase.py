@@ -16,7 +16,9 @@ from .training import train
 SHOWCASE = (
     ("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"),
     ("softmax", "md"), ("softmax", "tex"), ("seed", "html"), ("softmax", "html"),
+    ("circuit", "md"), ("sigmoid-neuron", "md"), ("reuse", "md"),
 )
+PDFS = ("seed", "circuit", "sigmoid-neuron", "reuse")  # each becomes output/<example>.pdf
 # The seed in Chinese (output/seed.zh.md, .pdf): its words from the zh catalogue, its title
 # (the spec's own text) given here.
 CHINESE_TITLE = "反向传播算例：一步一步手算"
@@ -36,8 +38,9 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
     run = train(build_trace(example_spec("softmax")), 200, keep=[1, 200])
     documents.update(render_files(run, "md", "softmax-training", every=20))
     if pdf:
-        documents.update(render_files(evaluate(build_trace(example_spec("seed"))), "pdf",
-                                      "seed"))
+        for example in PDFS:
+            documents.update(render_files(evaluate(build_trace(example_spec(example))), "pdf",
+                                          example))
         documents.update(render_files(run, "pdf", "softmax-training", every=20))
         documents.update(render_files(chinese, "pdf", "seed.zh"))
     return {name: stamped(name, text) for name, text in documents.items()}  # as written

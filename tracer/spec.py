@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import messages, names
+from .circuitspec import CIRCUIT_KEYS, Circuit, read_circuit
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
 from .grading import Grading, parse_grading
 from .numbers import shows_as_zero
 from .published import Published, parse_published
-from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Weight
+from .quantities import RATE, Bias, Input, Neuron, Ref, Role, Value, Weight
 from .randomize import Rule, parse_rules, targets_of
 from .reading import read_text
 
@@ -40,8 +41,9 @@ MAX_TERMS = 100_000
 TOP_KEYS = (
     "title", "description", "loss", "learning_rate", "update_biases", "update_order", "digits",
     "carry", "inputs", "targets", "examples", "mode", "batch_reduction", "layers", "ask",
-    "randomize", "grading", "published", "lang",
+    "randomize", "grading", "published", "lang", "kind",
 )
+KINDS = ("network", "graph")
 MAX_ASK = 10000
 MAX_SPEC_BYTES = 2_000_000
 LAYER_KEYS = ("name", "activation", "weights", "bias", "slope")
@@ -100,6 +102,9 @@ class Spec:
     published: Published | None = None  # a source's figures, compared where they arise
     source: str = "<spec>"
     lang: str = messages.DEFAULT  # the language of the documents, sheets and feedback
+    # kind = "graph": a circuit of named expressions (no layers; `examples` holds its
+    # values as the one example's inputs)
+    circuit: Circuit | None = None
 
     @property
     def inputs(self) -> tuple[tuple[str, float], ...]:
@@ -159,7 +164,10 @@ class Spec:
     @cached_property
     def givens(self) -> tuple[tuple[Ref, float], ...]:
         """Every given value with its reference, in trace order: each example's inputs, each
-        layer's weights then biases, each example's targets, the learning rate."""
+        layer's weights then biases, each example's targets, the learning rate. A circuit's:
+        its values (the trained ones as weights), then the learning rate if it trains any."""
+        if self.circuit is not None:
+            return _circuit_givens(self.circuit, self.learning_rate)
         numbered = (list(enumerate(self.examples, start=1)) if self.several
                     else [(0, self.examples[0])])
         givens: list[tuple[Ref, float]] = []
@@ -185,6 +193,8 @@ class Spec:
         """About how many quantities the trace of this spec holds, from its sizes alone (from
         0.75 to 1.5 times the count: tests/test_spec.py): refused beyond MAX_TERMS before any
         is built."""
+        if self.circuit is not None:  # at most a value, a gradient and an update a name,
+            return 4 * len(self.circuit.names)  # and a local derivative an edge: bounded
         width = len(self.inputs)
         parameters = neurons = 0
         for layer in self.layers:
@@ -205,6 +215,8 @@ class Spec:
         Values are drawn in this order; targets come in the order the spec lists them, as
         they always have, so that a spec and a seed keep giving the same variants.
         """
+        if self.circuit is not None:
+            return {names.name(ref): names.randomize_key(ref) for ref, _ in self.givens}
         outputs = {n.name: n for n in self.neuron_units[-1]}
         targets = [Ref(Role.TARGET, outputs[name], example=k if self.several else 0)
                    for k, example in enumerate(self.examples, start=1)
@@ -214,8 +226,33 @@ class Spec:
                 for ref in [*refs, *targets, RATE]}
 
 
+def _circuit_givens(circuit: Circuit, rate: float) -> tuple[tuple[Ref, float], ...]:
+    givens = [(Ref(Role.WEIGHT if name in circuit.parameters else Role.INPUT,
+                   Value(index, name)), value)
+              for index, (name, value) in enumerate(circuit.values, start=1)]
+    return (*givens, (RATE, rate)) if circuit.parameters else tuple(givens)
+
+
+def _circuit_dict(spec: Spec, circuit: Circuit) -> dict[str, Any]:
+    data: dict[str, Any] = {"title": spec.title, "description": spec.description,
+                            "kind": "graph", "digits": spec.digits, "carry": spec.carry}
+    if circuit.parameters:
+        data["learning_rate"] = spec.learning_rate
+        data["parameters"] = list(circuit.parameters)
+    if spec.ask:
+        data["ask"] = list(spec.ask)
+    if spec.grading != Grading():
+        data["grading"] = {key: value for key, value in vars(spec.grading).items()
+                           if value is not None and value != getattr(Grading(), key)}
+    data["values"] = dict(circuit.values)
+    data["nodes"] = {node.name: node.text for node in circuit.nodes}
+    return data
+
+
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
     """The spec as plain data that `spec_from_dict` reads back to an equal spec."""
+    if spec.circuit is not None:
+        return _circuit_dict(spec, spec.circuit)
     data: dict[str, Any] = {
         "title": spec.title, "description": spec.description, "loss": spec.loss,
         "learning_rate": spec.learning_rate, "update_biases": spec.update_biases,
@@ -276,6 +313,9 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
 def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
     """Validate plain data (as TOML gives it) into a Spec."""
     read = _Reader(source)
+    kind = read.choice(data, "kind", KINDS, "network")
+    if kind == "graph":
+        return _circuit_spec(data, read)
     read.known_keys(data, TOP_KEYS, "")
     examples = read.examples(data)
     layers = tuple(
@@ -309,6 +349,26 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> Spec:
     return spec
 
 
+def _circuit_spec(data: Mapping[str, Any], read: _Reader) -> Spec:
+    """A `kind = "graph"` spec: a circuit of named expressions (see `circuitspec`)."""
+    read.known_keys(data, CIRCUIT_KEYS, "")
+    circuit = read_circuit(data, read.fail, read.number)
+    spec = Spec(
+        title=read.title(data), description=read.description(data), loss="",
+        learning_rate=read.positive(data, "learning_rate") if circuit.parameters else 0.0,
+        update_biases=False, update_order="simultaneous",
+        digits=read.integer(data, "digits", 9, 1, MAX_DIGITS),
+        examples=(Example(circuit.values, ()),), layers=(),
+        carry=read.choice(data, "carry", CARRY, "exact"), ask=read.names(data, "ask"),
+        randomize=parse_rules(data["randomize"], read.fail, read.number)
+        if "randomize" in data else (),
+        grading=parse_grading(data["grading"], read.fail, read.number)
+        if "grading" in data else Grading(),
+        source=read.source, circuit=circuit)
+    _check_rules(spec, read)
+    return spec
+
+
 def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
     """Shapes, names and the loss/activation fit, once every field has the right type."""
     width = len(spec.inputs)
@@ -336,7 +396,8 @@ def _check_structure(spec: Spec, read: _Reader, listed: bool) -> None:
 
 def _check_rules(spec: Spec, read: _Reader) -> None:
     """Every rule draws some value of this network, within the values' allowed ranges."""
-    if shows_as_zero(spec.learning_rate, spec.digits):
+    trained = spec.circuit is None or bool(spec.circuit.parameters)
+    if trained and shows_as_zero(spec.learning_rate, spec.digits):
         read.fail("learning_rate", f"{spec.learning_rate:g} shows as 0 at {spec.digits} "
                   "decimals (digits): every update would read w − 0·∂E/∂w")
     keys = spec.randomizable()
@@ -351,7 +412,8 @@ def _check_rules(spec: Spec, read: _Reader) -> None:
         if rule.key == "learning_rate" and shows_as_zero(low, spec.digits):
             read.fail(path, f"{low:g} shows as 0 at {spec.digits} decimals (digits): a "
                             "variant would be told η = 0")
-        if rule.key.startswith("targets") and LOSSES[spec.loss].unit_targets and (
+        if rule.key.startswith("targets") and spec.circuit is None and LOSSES[
+                spec.loss].unit_targets and (
                 low < 0 or high > 1):
             read.fail(path, f"targets must lie in [0, 1] for {spec.loss}")
 

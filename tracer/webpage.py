@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from . import diagram, mathml, names
 from .document import Group
 from .evaluation import Trace
-from .quantities import PARAMETER_ROLES, TOTAL_ERROR, Bias, Input, Neuron, Ref, Role, Weight
+from .quantities import (
+    PARAMETER_ROLES,
+    TOTAL_ERROR,
+    Bias,
+    Input,
+    Neuron,
+    Ref,
+    Role,
+    Unit,
+    Value,
+    Weight,
+)
 from .spec import Spec
 from .steps import Step
 
@@ -140,9 +151,9 @@ def _unit(ref: Ref, spec: Spec, edges: _Edges) -> set[str]:
     return found
 
 
-def _nodes(unit: Input | Neuron | Weight | Bias | None, spec: Spec) -> list[str]:
+def _nodes(unit: Unit | None, spec: Spec) -> list[str]:
     """The diagram's nodes a unit belongs to (a weight: the neuron it feeds)."""
-    if isinstance(unit, Input | Neuron):
+    if isinstance(unit, Input | Neuron | Value):
         return [unit.name]
     if isinstance(unit, Weight):
         return [unit.target.name]

@@ -1,0 +1,383 @@
+"""The view model of a circuit's worked example: what `circuit.*.j2` shows, formatted.
+
+Pure functions from an evaluated circuit trace to frozen records of strings. Math is LaTeX
+(the Markdown and LaTeX documents share it, and so can an HTML page); words are escaped for
+the target format here. The story: the forward pass node by node (formula → numbers →
+value); the backward pass from the output, gate by gate: each node's gradient as upstream ×
+local with both numbers, where a value feeds several nodes the sum of its paths written
+out, and the local derivative of each of its inputs with the rule of its gate in words; the
+gradients of the values; the updates of the parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import mathfmt
+from .circuit import gate_of, gradient_of, local_of
+from .circuitspec import Circuit, Node
+from .escape import latex_text, markdown_text
+from .evaluation import Trace
+from .graph import Term
+from .numbers import format_value
+from .quantities import RATE, Role
+from .safeexpr import ALIASES
+
+WIDE = 110  # characters of LaTeX source past which an equation is set on aligned lines
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+
+# The rule of each gate's local derivatives, for a learner.
+RULES = {
+    "add": "An add gate distributes: the local derivative for every input is $1$, so the "
+           "upstream gradient passes unchanged to each input.",
+    "sub": "A subtract gate $a - b$ passes the upstream gradient to $a$ (local derivative "
+           "$1$) and its negative to $b$ (local derivative $-1$).",
+    "mul": "A multiply gate swaps: the local derivative for each input is the other input's "
+           "value (for more factors, the product of the others).",
+    "div": r"A divide gate $a / b$: the local derivative is $1/b$ for $a$ and $-a/b^{2}$ "
+           "for $b$.",
+    "pow": "A power gate $x^{n}$: the local derivative is $n x^{n-1}$.",
+    "neg": "A negation passes the gradient with its sign flipped (local derivative $-1$).",
+    "sigma": r"A sigmoid gate: $\sigma'(x) = \sigma(x)\,(1 - \sigma(x))$, read from the "
+             "gate's own output.",
+    "tanh": r"A tanh gate: $\tanh'(x) = 1 - \tanh^{2}(x)$, read from the gate's own output.",
+    "exp": "An exp gate is its own derivative: the local derivative is the gate's output.",
+    "log": "A log gate: the local derivative is $1$ over its input.",
+    "relu": "A ReLU gate passes the gradient where its input is positive (local derivative "
+            "$1$) and blocks it where it is not, $0$ included (local derivative $0$).",
+    "max": "A max gate routes: the whole gradient goes to the largest input (local "
+           "derivative $1$), none to the others ($0$). At a tie it goes to the first one "
+           "listed.",
+    "min": "A min gate routes: the whole gradient goes to the smallest input (local "
+           "derivative $1$), none to the others ($0$). At a tie it goes to the first one "
+           "listed.",
+    "abs": "An absolute value gate passes the gradient with the sign of its input ($0$ at "
+           "$0$).",
+    "name": "A copy passes the gradient on unchanged (local derivative $1$).",
+    "number": "A constant has no inputs.",
+}
+COMPOUND = ("This gate combines several operations: each local derivative is the "
+            "derivative of its whole expression with respect to that input, the other inputs "
+            "held fixed.")
+
+
+def words(text: str, escape: Callable[[str], str]) -> str:
+    """Our own sentences with inline $math$: the text between the dollars escaped for the
+    format, the math kept (no user text reaches this but names, which are identifiers)."""
+    parts = text.split("$")
+    return "$".join(part if i % 2 else escape(part) for i, part in enumerate(parts))
+
+
+@dataclass(frozen=True)
+class Line:
+    """lhs = forms[0] = … = value: LaTeX math. `name` is the quantity's canonical name."""
+
+    name: str
+    lhs: str
+    forms: tuple[str, ...]
+    value: str
+
+    @property
+    def wide(self) -> bool:
+        return len(self.forms) > 2 or len(self.lhs) + sum(map(len, self.forms)) > WIDE
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]  # math cells LaTeX, text cells escaped
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """The gradient of the output with respect to one value, with the words that say how
+    its paths combine (escaped text with inline $math$)."""
+
+    line: Line
+    words: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One node of the backward pass: its gradient (None for the output, whose gradient is
+    1), the rule of its gate, and the local derivative of each of its inputs."""
+
+    name: str
+    symbol: str  # LaTeX
+    formula: str  # LaTeX of its expression as written
+    rule: str  # escaped words
+    gradient: Gradient | None
+    locals: tuple[Line, ...]
+    notes: tuple[str, ...]  # escaped: the choice at a kink or a tie
+
+
+@dataclass(frozen=True)
+class CircuitDocument:
+    """Everything `circuit.*.j2` needs (see README, "Circuits")."""
+
+    title: str
+    description: str
+    output: str  # LaTeX symbol of the output
+    values: tuple[Row, ...]  # (symbol, value, "trained" or "")
+    nodes: tuple[Row, ...]  # (symbol, formula as written)
+    learning_rate: str  # formatted, or "" when nothing is trained
+    forward: tuple[Line, ...]
+    backward: tuple[Gate, ...]  # from the output back
+    leaves: tuple[Gradient, ...]  # the gradient of each value, in spec order
+    updates: tuple[Line, ...]
+    summary: tuple[Row, ...]  # (symbol, value, ∂out/∂symbol) of every value and node
+    figures: Mapping[str, str]  # "circuit": an SVG file name (Markdown) or TikZ (LaTeX)
+    standalone: bool = True
+    label: str = ""
+
+
+def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | None = None
+                           ) -> CircuitDocument:
+    """The view model of a circuit's worked example for `fmt` (md, tex or html)."""
+    graph = trace.symbolic
+    spec = graph.spec
+    circuit = spec.circuit
+    assert circuit is not None
+    escape = ESCAPES[fmt]
+    writer = _Writer(trace, circuit)
+    rate = graph.find(RATE) if circuit.parameters else None
+    return CircuitDocument(
+        title=escape(spec.title), description=escape(spec.description),
+        output=writer.symbol(circuit.output),
+        values=tuple(Row((writer.symbol(name), writer.number(name),
+                          escape("trained" if name in circuit.parameters else "")))
+                     for name, _ in circuit.values),
+        nodes=tuple(Row((writer.symbol(node.name), writer.expression(node)))
+                    for node in circuit.nodes),
+        learning_rate="" if rate is None else writer.values[rate.id],
+        forward=tuple(writer.forward(node) for node in circuit.nodes),
+        backward=tuple(writer.gate(node, escape) for node in reversed(circuit.nodes)),
+        leaves=tuple(writer.gradient(name, escape) for name, _ in circuit.values),
+        updates=tuple(writer.line(term) for term in graph.of_role(Role.UPDATE)),
+        summary=tuple(Row((writer.symbol(name), writer.number(name),
+                           "1" if name == circuit.output else
+                           writer.values[gradient_of(graph, name).id]))
+                      for name in circuit.names),
+        figures=dict(figures or {}))
+
+
+class _Writer:
+    """Formats one trace's numbers once, and writes its lines."""
+
+    def __init__(self, trace: Trace, circuit: Circuit) -> None:
+        self.trace, self.graph, self.circuit = trace, trace.symbolic, circuit
+        digits = self.graph.spec.digits
+        self.values = [format_value(v, digits) for v in trace.values]
+        self.symbols = {t.symbol: t.latex for t in self.graph}
+
+    def symbol(self, name: str) -> str:
+        return self.graph[name].latex
+
+    def number(self, name: str) -> str:
+        return self.values[self.graph.position(name)]
+
+    def expression(self, node: Node, numbers: bool = False) -> str:
+        """The node's expression as written, in LaTeX (with its inputs' numbers)."""
+        if numbers:
+            def show(name: str) -> str:
+                return mathfmt.fill("\x000\x00", [self.number(name)])
+        else:
+            show = self.symbol
+        return expression_latex(node.formula.tree, node.formula.names, show)
+
+    def forward(self, node: Node) -> Line:
+        forms = [self.expression(node), self.expression(node, numbers=True)]
+        return self._line(self.graph[node.name], forms)
+
+    def line(self, term: Term) -> Line:
+        """formula → numbers → value of any computed term."""
+        assert term.formula is not None
+        return self._line(term, [mathfmt.latex(term.formula, self.symbols), self._numbers(term)])
+
+    def _numbers(self, term: Term) -> str:
+        assert term.formula is not None
+        return mathfmt.fill(mathfmt.slotted_latex(term.formula, self.graph.ids), self.values)
+
+    def _line(self, term: Term, forms: Sequence[str]) -> Line:
+        value = self.values[term.id]
+        bracketed = rf"\left({value}\right)"  # a lone number, as substituted
+        kept = [form for i, form in enumerate(forms)
+                if form not in forms[:i] and form not in (value, bracketed)]
+        return Line(term.name, term.latex, tuple(kept), value)
+
+    def local(self, node: Node, parent: str) -> Line:
+        """∂node/∂parent: d/dparent of the expression as written → the derivative →
+        numbers → value."""
+        term = local_of(self.graph, node.name, parent)
+        origin = (rf"\frac{{\partial}}{{\partial {self.symbol(parent)}}}"
+                  rf"\left({self.expression(node)}\right)")
+        assert term.formula is not None
+        return self._line(term, [origin, mathfmt.latex(term.formula, self.symbols),
+                                 self._numbers(term)])
+
+    def gate(self, node: Node, escape: Callable[[str], str]) -> Gate:
+        kind = gate_of(node).kind
+        simple = all(isinstance(arg, (ast.Name, ast.Constant))
+                     for arg in _operands(node.formula.tree))
+        rule = words(RULES[kind] if simple else COMPOUND, escape)
+        parents = list(dict.fromkeys(node.formula.names))
+        locals_ = tuple(self.local(node, parent) for parent in parents)
+        # a simple gate's rule says what it does at a tie or a kink; else its terms' notes
+        notes = () if simple else tuple(dict.fromkeys(
+            escape(note) for p in parents if (note := local_of(self.graph, node.name, p).note)))
+        gradient = None if node.name == self.circuit.output else self.gradient(node.name, escape)
+        return Gate(node.name, self.symbol(node.name), self.expression(node), rule, gradient,
+                    locals_, notes)
+
+    def gradient(self, name: str, escape: Callable[[str], str]) -> Gradient:
+        """∂out/∂name as upstream × local, summed over the nodes `name` feeds."""
+        term = gradient_of(self.graph, name)
+        consumers = [n.name for n in self.circuit.nodes if name in n.formula.names]
+        out, me = self.symbol(self.circuit.output), self.symbol(name)
+        if term.role == Role.LOCAL:  # feeds the output only: upstream ∂out/∂out = 1
+            text = (f"${me}$ feeds only the output ${out}$: the upstream gradient is "
+                    "$1$, so its gradient is the output's local derivative (above).")
+            upstream = rf"\frac{{\partial {out}}}{{\partial {out}}} \cdot {term.latex}"
+            return Gradient(self._line(term, [upstream, rf"1 \cdot {self.values[term.id]}"]),
+                            words(text, escape))
+        if len(consumers) == 1:
+            text = (f"${me}$ feeds only ${self.symbol(consumers[0])}$: its gradient is the "
+                    "upstream gradient times the local derivative.")
+        else:
+            listed = ", ".join(f"${self.symbol(c)}$" for c in consumers)
+            text = (f"${me}$ feeds {len(consumers)} nodes ({listed}): a change in it reaches "
+                    "the output along each of them, so its gradient is the sum of one path "
+                    r"(upstream $\times$ local) through each.")
+            if self.circuit.output in consumers:
+                text += (" Its path straight into the output has upstream gradient $1$: that "
+                         "path is the output's local derivative alone.")
+        return Gradient(self.line(term), words(text, escape))
+
+
+def _operands(tree: ast.expr, chained: type | None = None) -> list[ast.expr]:
+    """The inputs of the gate at the top of `tree`; a chain of one associative operator
+    (a + b + c, a·b·c) is one gate."""
+    if chained is not None:  # inside a chain: its own operator continues it
+        if isinstance(tree, ast.BinOp) and isinstance(tree.op, chained):
+            return [*_operands(tree.left, chained), *_operands(tree.right, chained)]
+        return [tree]
+    if isinstance(tree, ast.BinOp):
+        if isinstance(tree.op, (ast.Add, ast.Mult)):
+            return _operands(tree, type(tree.op))
+        return [tree.left, tree.right]
+    if isinstance(tree, ast.UnaryOp):
+        return [tree.operand]
+    if isinstance(tree, ast.Call):
+        return list(tree.args)
+    return []
+
+
+# -- expressions as written, in LaTeX ---------------------------------------------------------
+
+_FUNCTION_LATEX = {"exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "sigma": r"\sigma",
+                   "relu": r"\operatorname{relu}", "max": r"\max", "min": r"\min"}
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 4}
+
+
+def expression_latex(tree: ast.expr, placeholders: Sequence[str],
+                     show: Callable[[str], str]) -> str:
+    """A checked expression tree (`safeexpr`) in LaTeX as written: `show` gives each name's
+    LaTeX (its symbol, or its number). Brackets only where the order needs them."""
+    return _latex(tree, placeholders, show)[0]
+
+
+def _latex(node: ast.expr, names_: Sequence[str], show: Callable[[str], str]
+           ) -> tuple[str, int]:
+    """The LaTeX and its precedence (5 for an atom)."""
+    if isinstance(node, ast.Constant):
+        return repr(node.value), 5
+    if isinstance(node, ast.Name):
+        text = show(names_[int(node.id[2:])])
+        return text, 5
+    if isinstance(node, ast.UnaryOp):
+        inner, rank = _latex(node.operand, names_, show)
+        if isinstance(node.op, ast.UAdd):
+            return inner, rank
+        return "-" + (inner if rank >= 3 else rf"\left({inner}\right)"), 3
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        name = ALIASES.get(node.func.id, node.func.id)
+        args = ", ".join(_latex(arg, names_, show)[0] for arg in node.args)
+        tall = r"\frac" in args or "^" in args
+        if name == "abs":
+            return (rf"\left|{args}\right|" if tall else f"|{args}|"), 5
+        return _FUNCTION_LATEX[name] + (rf"\left({args}\right)" if tall else f"({args})"), 5
+    assert isinstance(node, ast.BinOp)
+    return _binary_latex(node, names_, show)
+
+
+def _binary_latex(node: ast.BinOp, names_: Sequence[str], show: Callable[[str], str]
+                  ) -> tuple[str, int]:
+    kind = type(node.op)
+    rank = _PRECEDENCE[kind]
+    left, left_rank = _latex(node.left, names_, show)
+    right, right_rank = _latex(node.right, names_, show)
+    if kind is ast.Div:
+        return rf"\frac{{{left}}}{{{right}}}", 5
+    if kind is ast.Pow:
+        base = left if left_rank == 5 and not left.startswith(r"\left(") else (
+            rf"\left({left}\right)")
+        return f"{{{base}}}^{{{right}}}", 4
+    if left_rank < rank:
+        left = rf"\left({left}\right)"
+    if right_rank < rank or (right_rank == rank and kind is ast.Sub) or right_rank == 3:
+        right = rf"\left({right}\right)"
+    operator = {ast.Add: " + ", ast.Sub: " - ", ast.Mult: r" \cdot "}[kind]
+    return left + operator + right, rank
+
+
+def circuit_json(trace: Trace) -> dict[str, Any]:
+    """The circuit's trace as plain data: values as numbers, formulas over canonical names."""
+    graph = trace.symbolic
+    circuit = graph.spec.circuit
+    assert circuit is not None
+    symbols = {t.symbol: t.latex for t in graph}
+    return {
+        "generator": "tracer", "title": graph.spec.title, "kind": "graph",
+        "output": circuit.output,
+        "nodes": {node.name: node.text for node in circuit.nodes},
+        "parameters": list(circuit.parameters),
+        "quantities": [{
+            "name": term.name, "kind": str(term.role), "value": value,
+            "formula": None if term.formula is None else mathfmt.text(term.formula),
+            "latex": term.latex,
+            "formula_latex": None if term.formula is None else mathfmt.latex(term.formula,
+                                                                              symbols),
+            "depends_on": [graph.terms[p].name for p in term.parents],
+        } for term, value in zip(graph.terms, trace.values, strict=True)],
+    }
+
+
+def is_circuit(trace: Trace) -> bool:
+    return trace.symbolic.spec.circuit is not None
+
+
+@dataclass(frozen=True)
+class CircuitQuestion:
+    """`circuit-question.<fmt>.j2`: a circuit's question sheet for one variant. `doc` holds
+    the circuit, its given values and its learning rate (its derivation is not shown);
+    `doc.figures` may hold `circuit`, drawn with the given values only."""
+
+    doc: CircuitDocument
+    student: str  # escaped; empty for an anonymous variant
+    asked: tuple[Row, ...]  # (symbol LaTeX, the answer-sheet name as text)
+    digits: int
+
+
+def circuit_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
+                     figures: Mapping[str, str] | None = None) -> CircuitQuestion:
+    escape = ESCAPES[fmt]
+    graph = trace.symbolic
+    rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
+                 for name in asked)
+    decimals = graph.spec.grading.decimals  # the precision the answers are graded at
+    digits = graph.spec.digits if decimals is None else decimals
+    return CircuitQuestion(build_circuit_document(trace, fmt, figures), escape(student),
+                           rows, digits)
