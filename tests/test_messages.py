@@ -521,3 +521,17 @@ def test_the_chinese_seed_pdf_reads_back(tmp_path: Path) -> None:
                   "综合起来：三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文",
                   "0.35891648", "0.149780716"):
         assert words in text, words
+
+
+def test_the_chinese_seed_page() -> None:
+    """`--lang zh -f html`: the page's language, and no English word of the templates (the
+    words left are the spec's title, names and the loss's identifier)."""
+    page = seed_in("zh", "html")
+    assert '<html lang="zh">' in page and '<html lang="en">' in seed_in("en", "html")
+    text = re.sub(r"<(math|svg|script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", text)
+    spec_words = set(re.findall(r"[A-Za-z]{4,}", example_spec("seed").title)) | {
+        "half", "squared", "error", "sigmoid", "logistic", "Enter"}
+    assert set(re.findall(r"[A-Za-z]{4,}", text)) <= spec_words
+    for words in ("追踪", "链式法则", "对照原文", "误差项", "汇总", "放大字号"):
+        assert words in text, words
