@@ -535,3 +535,15 @@ def test_the_chinese_seed_page() -> None:
     assert set(re.findall(r"[A-Za-z]{4,}", text)) <= spec_words
     for words in ("追踪", "链式法则", "对照原文", "误差项", "汇总", "放大字号"):
         assert words in text, words
+
+
+@needs_tex
+def test_the_chinese_seed_stays_in_the_margins(tmp_path: Path) -> None:
+    """ctex breaks the Chinese prose: no overfull box over 1 pt (as for the English seed)."""
+    from tests.test_latex import compile_pdf
+    compile_pdf(seed_in("zh", "tex"), tmp_path)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert "ctex" in log
+    overfull = [float(points) for points in
+                re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+    assert not [points for points in overfull if points > 1.0], overfull
