@@ -19,7 +19,7 @@ SHOWCASE = (
     ("circuit", "md"), ("sigmoid-neuron", "md"), ("reuse", "md"),
 )
 PDFS = ("seed", "circuit", "sigmoid-neuron", "reuse")  # each becomes output/<example>.pdf
-# The seed in Chinese (output/seed.zh.md, .pdf): its words from the zh catalogue, its title
+# The seed in Chinese (output/seed-zh.md, .pdf): its words from the zh catalogue, its title
 # (the spec's own text) given here.
 CHINESE_TITLE = "反向传播算例：一步一步手算"
 
@@ -34,7 +34,7 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
         documents.update(render_files(trace, fmt, example))
     chinese = evaluate(build_trace(dataclasses.replace(
         example_spec("seed"), lang="zh", title=CHINESE_TITLE)))
-    documents.update(render_files(chinese, "md", "seed.zh"))
+    documents.update(render_files(chinese, "md", "seed-zh"))
     run = train(build_trace(example_spec("softmax")), 200, keep=[1, 200])
     documents.update(render_files(run, "md", "softmax-training", every=20))
     if pdf:
@@ -42,7 +42,7 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
             documents.update(render_files(evaluate(build_trace(example_spec(example))), "pdf",
                                           example))
         documents.update(render_files(run, "pdf", "softmax-training", every=20))
-        documents.update(render_files(chinese, "pdf", "seed.zh"))
+        documents.update(render_files(chinese, "pdf", "seed-zh"))
     return {name: stamped(name, text) for name, text in documents.items()}  # as written
 
 
