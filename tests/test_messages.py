@@ -479,7 +479,7 @@ def test_the_chinese_seed_is_mostly_chinese() -> None:
     assert chinese_share(english) == 0.0
     assert len(prose(chinese)) > 2000, "the lesson's prose is there"
     for words in ("## 前向传播", "## 反向传播：输出层 o", "### 追踪 $w_{5}$", "**链式法则**",
-                  "**综合起来**", "**误差项**", "梯度下降", "学习率", "> **对照原文** 原文中",
+                  "**综合起来**", "**误差项**", "梯度下降", "学习率", "> **对照原文** 原文给出的值为",
                   "| 参数 | 梯度 | 数值 | 更新前 | 更新后 |", "**神经元 o2**", "## 汇总"):
         assert words in chinese, words
     # symbols and numbers are the English document's, formula for formula
@@ -518,7 +518,7 @@ def test_the_chinese_seed_pdf_reads_back(tmp_path: Path) -> None:
                           capture_output=True, text=True).stdout
     text = "".join(done.split())
     for words in ("反向传播是神经网络从样本中学习的方法", "由链式法则",
-                  "综合起来：三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文",
+                  "综合起来，把三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文",
                   "0.35891648", "0.149780716"):
         assert words in text, words
 
