@@ -479,7 +479,8 @@ def test_the_chinese_seed_is_mostly_chinese() -> None:
     assert chinese_share(english) == 0.0
     assert len(prose(chinese)) > 2000, "the lesson's prose is there"
     for words in ("## 前向传播", "## 反向传播：输出层 o", "### 追踪 $w_{5}$", "**链式法则**",
-                  "**综合起来**", "**误差项**", "梯度下降", "学习率", "> **对照原文** 原文给出的值为",
+                  "**综合起来**", "**误差项**", "梯度下降", "学习率",
+                  "> **对照原文** 原文给出的值为",
                   "| 参数 | 梯度 | 数值 | 更新前 | 更新后 |", "**神经元 o2**", "## 汇总"):
         assert words in chinese, words
     # symbols and numbers are the English document's, formula for formula
