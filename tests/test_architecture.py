@@ -19,8 +19,8 @@ PACKAGE = Path(tracer.__file__).parent
 # Lower layers first; a module may import its own layer or lower ones only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "messages", "reading", "numbers", "escape", "acyclic", "memo", "derived",
-     "functions", "safeexpr", "quantities", "tomlout", "mathfmt", "randomize", "grading",
-     "published", "formats", "notation", "mathml"),
+     "functions", "palette", "geometry", "safeexpr", "quantities", "tomlout", "mathfmt",
+     "randomize", "grading", "published", "formats", "notation", "mathml"),
     ("names",),  # the naming scheme
     ("circuitspec",),  # a circuit's part of a spec
     ("spec", "examples"),
@@ -179,6 +179,7 @@ NOT_NAMES = {
     ("check", "d"),  # the same, for the variants' values
     # Greek letters spelled out (η, δ, ∂): the notation, read into names by `names`
     ("notation", "eta"), ("notation", "delta"), ("notation", "d"),
+    ("geometry", "eta"), ("geometry", "delta"),  # LaTeX commands a figure sets as δ, η
     ("gradescope", "w"), ("qti", "w"),  # zipfile's mode
     ("moodle", "@@PLUGINFILE@@"),  # Moodle's marker for a question's own file
 }

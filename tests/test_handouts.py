@@ -66,8 +66,10 @@ def test_markdown_sheet_links_the_network_svg_which_is_in_the_folder_and_the_man
         picture = text(files, links[0])
         assert "<svg" in picture
         values = entry["values"]
-        for weight in ("w1", "w7", "w8"):  # every weight named, with its value
-            assert f">{weight} = {values[weight]:g}<" in picture
+        for weight in ("w1", "w7", "w8"):  # every weight's edge carries its value
+            edge = re.search(rf'<g class="edge" data-quantity="{weight}".*?</g>', picture,
+                             re.S)
+            assert edge and f" = {values[weight]:g}<" in edge.group().replace("\u2212", "-")
         # the key (a worked document) shows its figures too, each a listed file
         key_links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text(files, named["key"]))
         assert len(key_links) == 3 and set(key_links) <= set(named.values())
@@ -84,8 +86,10 @@ def test_latex_sheet_draws_the_network_inline() -> None:
     sheet = text(files, "s001.question.tex")
     assert "\\usepackage{tikz}" in sheet
     picture = sheet[sheet.index("\\begin{tikzpicture}"):sheet.index("\\end{tikzpicture}")]
-    for weight in ("w1", "w7", "w8"):
-        assert f"{{{weight} = {values[weight]:g}}}" in picture
+    for weight in ("w1", "w7", "w8"):  # each edge, marked by its weight, with its value
+        edge = picture[picture.index(f"% edge {weight}\n"):]
+        edge = edge[:edge.index("\n%")]
+        assert f"$w_{{{weight[1:]}}} = {values[weight]:g}$" in edge
     assert "numbered layer by layer" not in sheet
 
 

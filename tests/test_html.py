@@ -103,13 +103,13 @@ def test_a_lesson_tells_its_stories_open_and_folds_the_rest() -> None:
 @pytest.mark.parametrize("name,path", [
     ("w5", "edge:w5 node:h1 node:o1"),
     ("net_h1", "edge:w1 edge:w2 node:h1 node:i1 node:i2"),
-    ("E_o1", "edge:o1 node:E_total node:o1"),
-    ("delta_o1", "edge:o1 node:E_total node:o1"),
-    ("dE_total/dw5", "edge:o1 edge:w5 node:E_total node:h1 node:o1"),
-    ("dE_o1/dout_h1", "edge:o1 edge:w5 node:E_total node:h1 node:o1"),
-    ("dE_total/dw1", "edge:o1 edge:o2 edge:w1 edge:w5 edge:w7 node:E_total node:h1 node:i1 "
+    ("E_o1", "edge:E_o1 node:E_total node:o1"),
+    ("delta_o1", "edge:E_o1 node:E_total node:o1"),
+    ("dE_total/dw5", "edge:E_o1 edge:w5 node:E_total node:h1 node:o1"),
+    ("dE_o1/dout_h1", "edge:E_o1 edge:w5 node:E_total node:h1 node:o1"),
+    ("dE_total/dw1", "edge:E_o1 edge:E_o2 edge:w1 edge:w5 edge:w7 node:E_total node:h1 node:i1 "
                      "node:o1 node:o2"),
-    ("w1_new", "edge:o1 edge:o2 edge:w1 edge:w5 edge:w7 node:E_total node:h1 node:i1 "
+    ("w1_new", "edge:E_o1 edge:E_o2 edge:w1 edge:w5 edge:w7 node:E_total node:h1 node:i1 "
                "node:o1 node:o2"),
     ("b1", "node:h1 node:h2"),
     ("eta", ""),
@@ -121,10 +121,10 @@ def test_each_quantity_has_its_chain_rule_path(name: str, path: str) -> None:
 
 def test_the_diagram_groups_edges_and_nodes_by_quantity(seed_page: str) -> None:
     network = seed_page[seed_page.index("<aside>"):seed_page.index("</aside>")]
-    edges = re.findall(r'<g class="edge" data-quantity="([^"]+)">', network)
-    nodes = re.findall(r'<g class="node" data-quantity="([^"]+)">', network)
+    edges = re.findall(r'<g class="edge" data-quantity="([^"]+)"', network)
+    nodes = re.findall(r'<g class="node" data-quantity="([^"]+)"', network)
     weights = [f"w{k}" for k in range(1, 9)]
-    assert sorted(edges) == sorted([*weights, *weights, "o1", "o2"])  # line and label
+    assert sorted(edges) == sorted([*weights, "E_o1", "E_o2"])  # line and label together
     assert nodes == ["i1", "i2", "h1", "h2", "o1", "o2", "E_total"]
 
 

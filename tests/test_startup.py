@@ -24,6 +24,7 @@ CORE = {
     "tracer.training",
 }
 RENDERING = {"tracer.renderer", "tracer.sandbox", "tracer.document", "tracer.diagram",
+             "tracer.geometry", "tracer.palette",
              "tracer.files", "tracer.focus", "tracer.mathfmt", "tracer.sheets",
              "tracer.circuitdoc", "tracer.circuitfigure", "tracer.steps", "tracer.lesson",
              "tracer.comparison"}

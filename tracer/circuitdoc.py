@@ -22,7 +22,7 @@ from .circuitspec import Circuit, Node
 from .escape import latex_text, markdown_text
 from .evaluation import Trace
 from .graph import Term
-from .numbers import format_value
+from .numbers import display, shown
 from .quantities import RATE, Role
 from .safeexpr import ALIASES
 
@@ -141,24 +141,24 @@ def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | 
     circuit = spec.circuit
     assert circuit is not None
     escape = ESCAPES[fmt]
-    writer = _Writer(trace, circuit)
+    writer = _Writer(trace, circuit, fmt)
     rate = graph.find(RATE) if circuit.parameters else None
     return CircuitDocument(
         title=escape(spec.title), description=escape(spec.description),
         output=writer.symbol(circuit.output),
-        values=tuple(Row((writer.symbol(name), writer.number(name),
+        values=tuple(Row((writer.symbol(name), writer.text(graph.position(name)),
                           escape("trained" if name in circuit.parameters else "")))
                      for name, _ in circuit.values),
         nodes=tuple(Row((writer.symbol(node.name), writer.expression(node)))
                     for node in circuit.nodes),
-        learning_rate="" if rate is None else writer.values[rate.id],
+        learning_rate="" if rate is None else writer.text(rate.id),
         forward=tuple(writer.forward(node) for node in circuit.nodes),
         backward=tuple(writer.gate(node, escape) for node in reversed(circuit.nodes)),
         leaves=tuple(writer.gradient(name, escape) for name, _ in circuit.values),
         updates=tuple(writer.line(term) for term in graph.of_role(Role.UPDATE)),
-        summary=tuple(Row((writer.symbol(name), writer.number(name),
+        summary=tuple(Row((writer.symbol(name), writer.text(graph.position(name)),
                            "1" if name == circuit.output else
-                           writer.values[gradient_of(graph, name).id]))
+                           writer.text(gradient_of(graph, name).id)))
                       for name in circuit.names),
         figures=dict(figures or {}))
 
@@ -166,11 +166,15 @@ def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | 
 class _Writer:
     """Formats one trace's numbers once, and writes its lines."""
 
-    def __init__(self, trace: Trace, circuit: Circuit) -> None:
+    def __init__(self, trace: Trace, circuit: Circuit, fmt: str = "md") -> None:
         self.trace, self.graph, self.circuit = trace, trace.symbolic, circuit
-        digits = self.graph.spec.digits
-        self.values = [format_value(v, digits) for v in trace.values]
+        self.digits, self.fmt = self.graph.spec.digits, fmt
+        self.values = [shown(v, self.digits).latex for v in trace.values]
         self.symbols = {t.symbol: t.latex for t in self.graph}
+
+    def text(self, position: int) -> str:
+        """A value for a table cell or sentence: a real minus sign, a power of ten."""
+        return display(self.trace.values[position], self.digits, self.fmt)
 
     def symbol(self, name: str) -> str:
         return self.graph[name].latex

@@ -156,14 +156,17 @@ def _beat(context: Context, term: Term, kind: str, first: bool,
 def _product(context: Context, term: Term) -> Step:
     """∂E/∂w = a × b × c = value: the factors' own numbers multiplied."""
     graph = context.trace.symbolic
-    numbers = [_bracketed(context.number(i)) for i in term.chain]
+    numbers = [_bracketed(context.number(i), first=k == 0) for k, i in enumerate(term.chain)]
     symbols = " \\cdot ".join(graph.terms[i].latex for i in term.chain)
     return Step(term.name, term.latex, (symbols, " \\times ".join(numbers)),
                 context.number(term.id))
 
 
-def _bracketed(number: str) -> str:
-    return rf"\left({number}\right)" if number.startswith("-") else number
+def _bracketed(number: str, first: bool) -> str:
+    """A factor in brackets where a reader needs them: a negative number after ×, and a
+    power of ten (1.3 \times 10^{-6}) anywhere in a product."""
+    needed = r"\times" in number or (number.startswith("-") and not first)
+    return rf"\left({number}\right)" if needed else number
 
 
 # The power rule written out for the losses whose derivative a learner takes by hand.

@@ -263,7 +263,9 @@ def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
                "output_path": diagram.layout(trace, weights[-1][0][0])} if drawn else {}
     if len(weights) > 1 and drawn:
         layouts["hidden_path"] = diagram.layout(trace, weights[0][0][0])
-    figures = {key: (diagram.svg(shape), diagram.tikz(shape)) for key, shape in layouts.items()}
+    # Path figures' ids carry their key: a web page holds all three.
+    figures = {key: (diagram.svg(shape, "" if key == "network" else f"{key}-"),
+                     diagram.tikz(shape)) for key, shape in layouts.items()}
     if run is not None and run.iterations > 1:
         figures["errors"] = (diagram.error_svg(run.errors), diagram.error_tikz(run.errors))
     return figures

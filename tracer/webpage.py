@@ -102,9 +102,7 @@ def _paths(trace: Trace) -> dict[str, tuple[str, ...]]:
     spec = trace.symbolic.spec
     if not diagram.drawable(spec):
         return {}
-    edges = [(e.source, e.target, "edge:" + (e.source if e.weight is None else
-                                             names.name(Ref(Role.WEIGHT, e.weight))))
-             for e in diagram.layout(trace).edges]
+    edges = [(source, target, f"edge:{key}") for source, target, key in diagram.network_edges(spec)]
     return {term.name: tuple(sorted(_path(term.ref, spec, edges))) for term in trace.symbolic}
 
 
@@ -146,7 +144,8 @@ def _unit(ref: Ref, spec: Spec, edges: _Edges) -> set[str]:
         found |= {key for _, target, key in edges if target in nodes}
         found |= {f"node:{source}" for source, target, _ in edges if target in nodes}
     elif ref.role == Role.ERROR:
-        found |= {key for source, _, key in edges if source in nodes and key == f"edge:{source}"}
+        total = names.name(TOTAL_ERROR)
+        found |= {key for source, target, key in edges if source in nodes and target == total}
         found.add(f"node:{names.name(TOTAL_ERROR)}")
     return found
 
