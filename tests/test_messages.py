@@ -28,10 +28,17 @@ from tracer.cli import main
 from tracer.errors import TracerError
 from tracer.evaluation import evaluate
 from tracer.examples import example_spec, example_text
+from tracer.functions import ACTIVATIONS
 from tracer.misconceptions import CATALOGUE
 from tracer.network import build_trace
 from tracer.notation import labelled
-from tracer.renderer import builtin_templates, environment, render_feedback, render_question
+from tracer.renderer import (
+    builtin_templates,
+    environment,
+    render_feedback,
+    render_pdf,
+    render_question,
+)
 from tracer.report import GRADEBOOK_COLUMNS, REPORT_COLUMNS, feedback_sheet
 from tracer.sheets import question_sheet
 from tracer.spec import UPDATE_ORDERS, parse_spec
@@ -40,6 +47,7 @@ PACKAGE = Path(tracer.__file__).parent
 LANGUAGES = messages.languages()
 KEY = re.compile(r"^[a-z_]+\.[a-z_-]+$")
 CJK = re.compile("[\u4e00-\u9fff]")
+MATH_SECTIONS = ("lesson.", "worked.", "published.")  # prose that may hold inline $…$
 
 # Keys Python code builds from data (f"status.{status}"): each family, all its keys.
 FAMILIES = {
@@ -47,6 +55,7 @@ FAMILIES = {
     "misconception.": [m.id for m in CATALOGUE] + ["rounding", "rounded-carry"],
     "order.": list(UPDATE_ORDERS), "report.": list(REPORT_COLUMNS),
     "gradebook.": [*GRADEBOOK_COLUMNS, "rounding", "rounded-carry"],
+    "step.": sorted({a.note for a in ACTIVATIONS.values() if a.note} | {"sums_to_one"}),
 }
 
 
@@ -60,8 +69,18 @@ def template_uses(source: str, name: str) -> Iterator[tuple[str, str, frozenset[
         if (isinstance(callee, jinja2.nodes.Name) and callee.name == "t") or (
                 isinstance(callee, jinja2.nodes.Getattr) and callee.attr == "t"):
             first = call.args[0] if call.args else None
-            key = first.value if isinstance(first, jinja2.nodes.Const) else "<not literal>"
-            yield name, str(key), frozenset(k.key for k in call.kwargs)
+            passed = frozenset(k.key for k in call.kwargs)
+            for key in _literal_keys(first):
+                yield name, key, passed
+
+
+def _literal_keys(node: jinja2.nodes.Node | None) -> list[str]:
+    """The keys a call's first argument can be: a literal, or `"a" if c else "b"`."""
+    if isinstance(node, jinja2.nodes.Const):
+        return [str(node.value)]
+    if isinstance(node, jinja2.nodes.CondExpr) and node.expr2 is not None:
+        return _literal_keys(node.expr1) + _literal_keys(node.expr2)
+    return ["<not literal>"]
 
 
 def all_template_uses() -> list[tuple[str, str, frozenset[str]]]:
@@ -119,8 +138,9 @@ def problems(uses: list[tuple[str, str, frozenset[str] | None]]) -> list[str]:
 def test_every_template_key_is_in_every_catalogue() -> None:
     uses = all_template_uses()
     assert len(uses) > 60, "the scan finds the templates' messages"
-    assert {name for name, _, _ in uses} >= {"question.md.j2", "question.tex.j2",
-                                             "booklet.md.j2", "booklet.tex.j2", "check.md.j2"}
+    assert {name for name, _, _ in uses} >= {
+        "question.md.j2", "question.tex.j2", "booklet.md.j2", "booklet.tex.j2", "check.md.j2",
+        "worked.md.j2", "worked.tex.j2", "lesson.md.j2", "lesson.tex.j2"}
     assert not problems(list(uses))
 
 
@@ -128,14 +148,18 @@ def test_every_python_key_is_in_every_catalogue() -> None:
     uses = all_python_uses()
     assert len(uses) > 60, "the scan finds the modules' messages"
     assert {name for name, _, _ in uses} >= {"check", "answers", "safeexpr", "report",
-                                             "marking", "sheets", "keys", "misconceptions"}
+                                             "marking", "sheets", "keys", "misconceptions",
+                                             "document", "steps"}
     assert not problems(uses)
 
 
 def test_the_scans_catch_a_missing_key_and_a_wrong_placeholder() -> None:
     """The two tests above must fail on a template or a module that errs."""
-    template = '{{ t("feedback.nope") }} {{ t("feedback.for", who=x) }} {{ t(name) }}'
+    template = ('{{ t("feedback.nope") }} {{ t("feedback.for", who=x) }} {{ t(name) }}'
+                '{{ doc.t("worked.went" if a else "worked.gone", before=1) }}')
     found = problems(list(template_uses(template, "x.j2")))
+    assert any("'worked.gone' is not in" in p for p in found)
+    assert any("'worked.went' gets ['before']" in p for p in found)
     assert any("'feedback.nope' is not in" in p for p in found)
     assert any("'feedback.for' gets ['who']" in p for p in found)
     assert any("<not literal>" in p for p in found)
@@ -161,11 +185,15 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
 def test_messages_are_plain_text(lang: str) -> None:
     """No markup, none of TeX's specials, no table bar: templates put messages in Markdown
     and LaTeX as they are (the blank answer sheet's comments and the gradebook's CSV are
-    plain text files)."""
+    plain text files). The worked example's prose may hold inline math, `$…$` without
+    braces (a formula with braces is a placeholder the template fills): math reads the same
+    in Markdown, LaTeX and HTML."""
     for key, text in messages.catalogue(lang).entries.items():
         bare = re.sub(r"\{[a-z_]+\}", "", text)
+        if key.startswith(MATH_SECTIONS):
+            bare = re.sub(r"\$[^${}&#%~|]*\$", "", bare)
         if not key.startswith(("answer_sheet.", "gradebook.")):
-            assert not re.search(r"[\\{}$&#^_%~|]", bare), (key, text)
+            assert not re.search(r"[\\{}$&#^_%~|*]", bare), (key, text)
 
 
 def test_chinese_prose_has_full_width_punctuation() -> None:
@@ -420,3 +448,103 @@ def test_a_third_language_is_a_catalogue_file(tmp_path: Path,
     Path("ex.toml").write_text('lang = "xx"\n' + SPEC, encoding="utf-8")
     assert main(["keys", "ex.toml", "--variants", "1", "--seed", "3", "-o", "keys"]) == 0
     assert "## Kompute" in Path("keys/v1.question.md").read_text(encoding="utf-8")
+
+
+# -- the worked example in Chinese ----------------------------------------------------------
+def prose(markdown: str) -> str:
+    """The prose of a Markdown document: without display and inline math, tables, code,
+    figures and blockquote marks."""
+    text = re.sub(r"\$\$.*?\$\$", " ", markdown, flags=re.DOTALL)
+    text = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    text = re.sub(r"\$[^$\n]+\$", " ", text)
+    lines = [line for line in text.splitlines()
+             if not line.lstrip().startswith(("|", "![", "`"))]
+    return "\n".join(lines)
+
+
+def chinese_share(markdown: str) -> float:
+    """Chinese characters among the prose's letters (Latin and Chinese)."""
+    letters = [c for c in prose(markdown) if c.isalpha()]
+    return len([c for c in letters if CJK.match(c)]) / max(1, len(letters))
+
+
+def seed_in(lang: str, fmt: str) -> str:
+    spec = dataclasses.replace(example_spec("seed"), lang=lang)
+    return tracer.render(tracer.trace(spec), fmt)
+
+
+def test_the_chinese_seed_is_mostly_chinese() -> None:
+    chinese, english = seed_in("zh", "md"), seed_in("en", "md")
+    assert chinese_share(chinese) >= 0.6, chinese_share(chinese)  # the title is the spec's
+    assert chinese_share(english) == 0.0
+    assert len(prose(chinese)) > 2000, "the lesson's prose is there"
+    for words in ("## 前向传播", "## 反向传播：输出层 o", "### 追踪 $w_{5}$", "**链式法则**",
+                  "**综合起来**", "**误差项**", "梯度下降", "学习率",
+                  "> **对照原文** 原文给出的值为",
+                  "| 参数 | 梯度 | 数值 | 更新前 | 更新后 |", "**神经元 o2**", "## 汇总"):
+        assert words in chinese, words
+    # symbols and numbers are the English document's, formula for formula
+    def maths(text: str) -> list[str]:
+        return re.findall(r"\$\$.*?\$\$", text, flags=re.DOTALL)
+    assert maths(chinese) == maths(english)
+
+
+def test_chinese_markdown_bold_closes() -> None:
+    """CommonMark closes `**` after punctuation only before a space or punctuation, and
+    opens it before punctuation only after one (`**更新。**梯度` stays literal): every bold
+    of the Chinese seed opens and closes."""
+    punctuation = r"[$。，：；！？（）“”]"
+    for match in re.finditer(r"(^|.)\*\*(.+?)\*\*(.|$)", seed_in("zh", "md"), re.MULTILINE):
+        before, bold, after = match.groups()
+        if re.search(punctuation + "$", bold):
+            assert not after or not after.isalnum(), match.group(0)
+        if re.match(punctuation, bold):
+            assert not before or not before.isalnum(), match.group(0)
+
+
+def test_the_chinese_notes_and_settings(tmp_path: Path) -> None:
+    """A step's note and the settings rows come from the catalogue too."""
+    leaky = tracer.load_spec(Path(__file__).parent / "data" / "leaky.toml")
+    text = tracer.render(tracer.trace(dataclasses.replace(leaky, lang="zh")), "md")
+    assert "在 net = 0 处" in text and "At net = 0" not in text
+    assert "| 更新顺序 | 同时 |" in seed_in("zh", "md")
+
+
+@needs_tex
+def test_the_chinese_seed_pdf_reads_back(tmp_path: Path) -> None:
+    pdf = tmp_path / "seed.zh.pdf"
+    pdf.write_bytes(render_pdf(tracer.trace(dataclasses.replace(example_spec("seed"),
+                                                                  lang="zh"))))
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    text = "".join(done.split())
+    for words in ("反向传播是神经网络从样本中学习的方法", "由链式法则",
+                  "综合起来，把三个因子相乘，就得到梯度", "它称为该神经元的误差项", "对照原文",
+                  "0.35891648", "0.149780716"):
+        assert words in text, words
+
+
+def test_the_chinese_seed_page() -> None:
+    """`--lang zh -f html`: the page's language, and no English word of the templates (the
+    words left are the spec's title, names and the loss's identifier)."""
+    page = seed_in("zh", "html")
+    assert '<html lang="zh">' in page and '<html lang="en">' in seed_in("en", "html")
+    text = re.sub(r"<(math|svg|script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", text)
+    spec_words = set(re.findall(r"[A-Za-z]{4,}", example_spec("seed").title)) | {
+        "half", "squared", "error", "sigmoid", "logistic", "Enter"}
+    assert set(re.findall(r"[A-Za-z]{4,}", text)) <= spec_words
+    for words in ("追踪", "链式法则", "对照原文", "误差项", "汇总", "放大字号"):
+        assert words in text, words
+
+
+@needs_tex
+def test_the_chinese_seed_stays_in_the_margins(tmp_path: Path) -> None:
+    """ctex breaks the Chinese prose: no overfull box over 1 pt (as for the English seed)."""
+    from tests.test_latex import compile_pdf
+    compile_pdf(seed_in("zh", "tex"), tmp_path)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert "ctex" in log
+    overfull = [float(points) for points in
+                re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+    assert not [points for points in overfull if points > 1.0], overfull

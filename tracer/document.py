@@ -8,12 +8,12 @@ templates never see raw user text. Nothing here knows about jinja2 or files.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
 
-from . import comparison, lesson, mathfmt, names, palette
+from . import comparison, lesson, mathfmt, messages, names, palette
 from .codegen import compile_steps
 from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
@@ -102,6 +102,7 @@ class Document:
     summary: tuple[Row, ...] = ()  # (parameter, gradient symbol, gradient, before, after)
     published: Published | None = None  # a source's figures, where the spec gives them
     colours: str = ""  # LaTeX: \definecolor lines for the factors' colours (tracer.palette)
+    t: messages.Catalogue = field(default_factory=messages.catalogue)  # the words: doc.t("key")
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -165,6 +166,7 @@ def build_document(source: Trace | TrainingRun, fmt: str, every: int = 0,
         summary=summary,
         published=_published(graph, escape, fmt) if told else None,
         colours=palette.xcolor_definitions() if fmt == "tex" else "",
+        t=messages.catalogue(spec.lang),
     )
 
 
@@ -182,7 +184,7 @@ def _published(graph: Graph, escape: Callable[[str], str], fmt: str) -> Publishe
         return Remark(graph[c.name].latex, display(c.printed, c.decimals, fmt), values[0],
                       c.agrees, c.setting, values[1], values[2])
 
-    return Published(escape(spec.published.source), comparison.other_order(spec),
+    return Published(escape(spec.published.source_in(spec.lang)), comparison.other_order(spec),
                      {c.name: remark(c) for c in comparison.compare(spec)},
                      spec.published.updates,
                      tuple(remark(c) for c in comparison.compare_training(spec)))
@@ -204,6 +206,7 @@ def _lesson_sections(context: Context, escape: Callable[[str], str],
     parameters, then its other steps in short; then the error after the update."""
     symbolic = context.trace.symbolic
     layers = symbolic.spec.layers
+    t = messages.catalogue(symbolic.spec.lang)
     shown: set[int] = set()
     said: set[str] = set()
     sections = _run_sections(context, escape, 0, intro=True)[:2]
@@ -213,11 +216,12 @@ def _lesson_sections(context: Context, escape: Callable[[str], str],
         rest = [t for t in _select(symbolic, Stage.BACKWARD, index, 0) if t.id not in shown]
         shown.update(t.id for t in rest)
         output = index == len(layers)
-        title = f"Backward pass: {'output' if output else 'hidden'} layer {layers[index - 1].name}"
+        title = t("document.backward_output" if output else "document.backward_hidden",
+                  layer=layers[index - 1].name)
         section = _section(context, "backward-output" if output else "backward-hidden", title,
                            layers[index - 1].name, rest, escape, compact=True)
         sections.append(replace(section, stories=stories))
-    sections.append(_section(context, "after", "Error after the update", "",
+    sections.append(_section(context, "after", t("document.after"), "",
                              _select(symbolic, Stage.AFTER, None, 0), escape))
     return tuple(s for s in sections if s.groups or s.stories)
 
@@ -239,19 +243,22 @@ ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_te
 
 def _settings(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     spec = trace.symbolic.spec
+    t = messages.catalogue(spec.lang)
     rows = [
-        ("Loss", spec.loss),
-        ("Learning rate", format_value(trace.value(trace.symbolic.only(RATE)), spec.digits)),
-        ("Update order", spec.update_order),
-        ("Biases updated", "yes" if spec.update_biases else "no"),
-        ("Decimals shown", str(spec.digits)),
-        ("Values carried", "exact (rounded only when shown)" if spec.carry == "exact"
-         else f"rounded to {spec.digits} decimals at every step, as by hand"),
+        (t("document.loss"), spec.loss),
+        (t("document.learning_rate"),
+         format_value(trace.value(trace.symbolic.only(RATE)), spec.digits)),
+        (t("document.update_order"), t(f"order.{spec.update_order}")),
+        (t("document.biases_updated"), t("document.yes" if spec.update_biases else "document.no")),
+        (t("document.decimals"), str(spec.digits)),
+        (t("document.carried"), t("document.exact") if spec.carry == "exact"
+         else t("document.rounded", digits=spec.digits)),
     ]
     if spec.several:
-        how = (f"{spec.batch_reduction} of the examples' gradients, one update"
-               if spec.mode == "batch" else "one update per example, in order")
-        rows.append(("Training examples", f"{len(spec.examples)}, {spec.mode} ({how})"))
+        how = (t("document.batch", reduction=spec.batch_reduction) if spec.mode == "batch"
+               else t("document.online"))
+        rows.append((t("document.examples"), t("document.examples_value", n=len(spec.examples),
+                                               mode=spec.mode, how=how)))
     return tuple(Row((escape(label), escape(value))) for label, value in rows)
 
 
@@ -267,9 +274,10 @@ def _loss_formula(loss_name: str, outputs: int) -> str:
 
 def _layers(trace: Trace, escape: Callable[[str], str]) -> tuple[Row, ...]:
     rows = []
+    t = messages.catalogue(trace.symbolic.spec.lang)
     for layer in trace.symbolic.spec.layers:
-        bias = "one per neuron" if isinstance(layer.bias, tuple) else "shared by the layer"
-        rows.append(Row((escape(layer.name), escape(", ".join(layer.neurons)),
+        bias = t("document.one_per_neuron" if isinstance(layer.bias, tuple) else "document.shared")
+        rows.append(Row((escape(layer.name), escape(t.join(list(layer.neurons))),
                          escape(layer.activation), escape(bias))))
     return tuple(rows)
 
@@ -282,15 +290,15 @@ def _sections(context: Context, escape: Callable[[str], str],
     """
     symbolic = context.trace.symbolic
     spec = symbolic.spec
+    t = messages.catalogue(spec.lang)
     online = spec.online
     sections = []
     for run in range(1, len(spec.examples) + 1) if online else [0]:
         sections += _run_sections(context, escape, run, intro=first_run and run <= 1)
     if online:
-        final = [t for t in symbolic if t.role == Role.UPDATE and t.example == 0]
-        sections.append(_section(context, "final", "Parameters after every example", "",
-                                 final, escape))
-    sections.append(_section(context, "after", "Error after the update", "",
+        final = [term for term in symbolic if term.role == Role.UPDATE and term.example == 0]
+        sections.append(_section(context, "final", t("document.final"), "", final, escape))
+    sections.append(_section(context, "after", t("document.after"), "",
                              _select(symbolic, Stage.AFTER, None, 0), escape))
     return tuple(section for section in sections if section.groups)  # a focus empties some
 
@@ -300,19 +308,24 @@ def _run_sections(context: Context, escape: Callable[[str], str], run: int,
     """The sections of one step: every example at once (run 0) or example `run` (online)."""
     symbolic = context.trace.symbolic
     layers = symbolic.spec.layers
-    prefix = f"Example {run}: " if run else ""
+    t = messages.catalogue(symbolic.spec.lang)
+
+    def titled(title: str) -> str:
+        return t("document.of_example", n=run, title=title) if run else title
+
     sections = [
-        _section(context, "forward", f"{prefix}Forward pass", "",
+        _section(context, "forward", titled(t("document.forward")), "",
                  _select(symbolic, Stage.FORWARD, None, run), escape, intro),
-        _section(context, "error", f"{prefix}Error", "",
+        _section(context, "error", titled(t("document.error")), "",
                  _select(symbolic, Stage.ERROR, None, run), escape, intro),
     ]
     for index in range(len(layers), 0, -1):
         output = index == len(layers)
-        title = f"{prefix}Backward pass: {'output' if output else 'hidden'} layer "
+        title = t("document.backward_output" if output else "document.backward_hidden",
+                  layer=layers[index - 1].name)
         sections.append(_section(
             context, "backward-output" if output else "backward-hidden",
-            title + layers[index - 1].name, layers[index - 1].name,
+            titled(title), layers[index - 1].name,
             _select(symbolic, Stage.BACKWARD, index, run), escape, intro))
     return sections
 
@@ -345,25 +358,32 @@ def _group_title(context: Context, term: Term) -> str:
     """
     symbolic = context.trace.symbolic
     spec = symbolic.spec
-    example = f"Example {term.example}: " if term.example and spec.mode == "batch" else ""
+    t = messages.catalogue(spec.lang)
+    batch = bool(term.example) and spec.mode == "batch"
+
+    def titled(key: str, **values: object) -> str:
+        title = t(key, **values)
+        return t("document.of_example", n=term.example, title=title) if batch else title
+
+    example = t("document.example", n=term.example) if batch else ""
     wrt = None if term.wrt is None else symbolic.terms[term.wrt]
     if term.role == Role.UPDATE:
-        return "New values"
+        return t("document.new_values")
     if term.role in (Role.LOCAL, Role.GRADIENT) and wrt and wrt.role in PARAMETER_ROLES:
         if spec.several and not term.example:
-            return "Gradients over the batch"
-        return f"{example}Gradients of the parameters"
+            return t("document.batch_gradients")
+        return titled("document.gradients")
     if term.role == Role.ERROR:  # after the update, a heading of their own
-        return "Error" if term.stage == Stage.AFTER else example.removesuffix(": ")
+        return t("document.error") if term.stage == Stage.AFTER else example
     layer = spec.layers[term.layer - 1] if term.layer else None
     of = None if term.of is None else symbolic.terms[term.of]
     error_derivative = (term.role == Role.LOCAL and of is not None and of.role == Role.ERROR
                         and wrt is not None and wrt.role == Role.OUT)
     if layer and ACTIVATIONS[layer.activation].normalized and error_derivative:
-        return f"{example}Derivatives of the error"  # every delta of the layer uses them all
+        return titled("document.error_derivatives")  # every delta of the layer uses them all
     if term.neuron is not None:
-        return f"{example}Neuron {term.neuron.name}"
-    return example.removesuffix(": ")
+        return titled("document.neuron", neuron=term.neuron.name)
+    return example
 
 
 def json_document(source: Trace | TrainingRun) -> Mapping[str, Any]:

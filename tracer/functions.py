@@ -38,7 +38,7 @@ class Activation:
     normalized: bool = False  # couples the layer: output layer only, Jacobian shown
     parameter: str = ""  # layer key that sets SLOPE, e.g. "slope"
     default: float = 0.0
-    note: str = ""  # a documented choice, e.g. the derivative at a kink
+    note: str = ""  # a documented choice, e.g. the derivative at a kink: `step.<note>`
     stable: sp.Expr | None = None  # an equal form that cannot overflow, used for numbers only
 
 
@@ -250,12 +250,12 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation("tanh", sp.tanh(NET)),
     "relu": Activation(
         "relu", sp.Piecewise((NET, _above(NET)), (sp.Integer(0), True)),
-        note="At net = 0 the derivative is taken as 0, as PyTorch and TensorFlow do.",
+        note="relu_kink",  # step.relu_kink in the catalogues
     ),
     "leaky_relu": Activation(
         "leaky_relu", sp.Piecewise((NET, _above(NET)), (_mul(SLOPE, NET), True)),
         parameter="slope", default=0.01,
-        note="At net = 0 the derivative is taken as the slope.",
+        note="leaky_kink",
     ),
     "linear": Activation("linear", NET),
     "softmax": Activation("softmax", sp.exp(NET), normalized=True),

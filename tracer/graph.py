@@ -50,7 +50,7 @@ class Term:
     chain: tuple[int, ...] = ()  # the chain-rule factors this term's product stands for
     derivation: Derivation | None = None
     simplified: sp.Expr | None = None  # a shorter equal form, shown by documents
-    note: str = ""  # a documented choice or assumption behind the formula
+    note: str = ""  # a documented choice or assumption behind the formula: `step.<note>`
     numeric: sp.Expr | None = None  # an equal form that is stable in floats; evaluation only
 
     @property

@@ -476,4 +476,4 @@ def _net_derivative(inputs: dict[sp.Symbol, sp.Symbol], parameter: sp.Symbol) ->
     return d_bias
 
 
-_SUMS_TO_ONE = "Simplified using that the targets sum to 1."
+_SUMS_TO_ONE = "sums_to_one"  # step.sums_to_one in the catalogues

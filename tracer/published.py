@@ -8,6 +8,7 @@ the graph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,6 +18,7 @@ Fail = Callable[[str, str], NoReturn]
 Number = Callable[[object, str], float]
 
 KEYS = ("source", "values", "training")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # a `source` table's keys: languages
 MAX_FIGURES = 100
 MAX_UPDATES = 100_000  # 10,000 seed updates take ~25 ms; a comparison trains twice
 MAX_SOURCE = 300
@@ -35,9 +37,16 @@ class Published:
     values: tuple[Figure, ...]  # after one worked step
     updates: int = 0  # the training figures are after this many updates
     training: tuple[Figure, ...] = ()
+    translated: tuple[tuple[str, str], ...] = ()  # (language, words) beside `source`
+
+    def source_in(self, lang: str) -> str:
+        """Who printed the figures, in `lang` where the spec says it in that language."""
+        return dict(self.translated).get(lang, self.source)
 
     def as_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"source": self.source,
+        source: object = {"en": self.source, **dict(self.translated)} if self.translated \
+            else self.source
+        data: dict[str, object] = {"source": source,
                                    "values": {f.name: f.value for f in self.values}}
         if self.updates:
             data["training"] = {"updates": self.updates,
@@ -58,10 +67,7 @@ def parse_published(table: object, fail: Fail, number: Number) -> Published:
     for key in table:
         if key not in KEYS:
             fail(f"published.{key}", f"unknown key (one of: {', '.join(KEYS)})")
-    source = table.get("source", "")
-    if not isinstance(source, str) or not source.strip() or len(source) > MAX_SOURCE:
-        fail("published.source", f"must say who printed the figures, in at most "
-                                 f"{MAX_SOURCE} characters")
+    source, translated = _source(table.get("source", ""), fail)
     values = _figures(table.get("values", {}), "published.values", fail, number)
     training = table.get("training", {})
     if not isinstance(training, dict):
@@ -73,7 +79,24 @@ def parse_published(table: object, fail: Fail, number: Number) -> Published:
     figures = _figures(rest, "published.training", fail, number)
     if not values and not figures:
         fail("published", "gives no figures: add values or training")
-    return Published(source.strip(), values, updates if figures else 0, figures)
+    return Published(source, values, updates if figures else 0, figures, translated)
+
+
+def _source(raw: object, fail: Fail) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """`source = "the post"`, or per language `source = { en = "the post", zh = "原文" }`
+    (English, or else the first, where the document's language is not given)."""
+    words = raw if isinstance(raw, dict) else {"en": raw}
+    if not words or len(words) > 20:
+        fail("published.source", "must say who printed the figures")
+    for lang, text in words.items():
+        if not LANGUAGE.match(lang):
+            fail(f"published.source.{lang[:20]}", "must be a language code such as en or zh")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SOURCE:
+            fail("published.source" + (f".{lang}" if isinstance(raw, dict) else ""),
+                 f"must say who printed the figures, in at most {MAX_SOURCE} characters")
+    cleaned = {lang: str(text).strip() for lang, text in words.items()}
+    default = cleaned.pop("en", None) or cleaned[next(iter(cleaned))]
+    return default, tuple(sorted(cleaned.items()))
 
 
 def _figures(table: object, key: str, fail: Fail, number: Number) -> tuple[Figure, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from .evaluation import evaluate
@@ -18,15 +19,22 @@ SHOWCASE = (
     ("circuit", "md"), ("sigmoid-neuron", "md"), ("reuse", "md"),
 )
 PDFS = ("seed", "circuit", "sigmoid-neuron", "reuse")  # each becomes output/<example>.pdf
+# The seed in Chinese (output/seed-zh.md, .pdf): its words from the zh catalogue, its title
+# (the spec's own text) given here.
+CHINESE_TITLE = "反向传播算例：一步一步手算"
 
 
 def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
     """File name -> content of every showcase document (Markdown with its SVG figures),
-    rendered fresh; with `pdf`, the seed's PDF handout and the training run's too."""
+    rendered fresh; with `pdf`, the seed's PDF handout (English and Chinese) and the training
+    run's too."""
     documents: dict[str, str | bytes] = {}
     for example, fmt in SHOWCASE:
         trace = evaluate(build_trace(example_spec(example)))
         documents.update(render_files(trace, fmt, example))
+    chinese = evaluate(build_trace(dataclasses.replace(
+        example_spec("seed"), lang="zh", title=CHINESE_TITLE)))
+    documents.update(render_files(chinese, "md", "seed-zh"))
     run = train(build_trace(example_spec("softmax")), 200, keep=[1, 200])
     documents.update(render_files(run, "md", "softmax-training", every=20))
     if pdf:
@@ -34,6 +42,7 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
             documents.update(render_files(evaluate(build_trace(example_spec(example))), "pdf",
                                           example))
         documents.update(render_files(run, "pdf", "softmax-training", every=20))
+        documents.update(render_files(chinese, "pdf", "seed-zh"))
     return {name: stamped(name, text) for name, text in documents.items()}  # as written
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import mathfmt
+from . import mathfmt, messages
 from .evaluation import Trace
 from .graph import Graph, Term
 from .memo import per_trace
@@ -139,7 +139,8 @@ class Context:
         static = static_step(self.trace.symbolic, term.id)
         value = self.number(term.id)
         forms = list(static.forms)
-        note = term.note
+        t = messages.catalogue(self.trace.symbolic.spec.lang)
+        note = t(f"step.{term.note}") if term.note else ""
         if term.simplified is not None and self.holds(term.simplified, term):
             forms.append(static.simplified or "")
         elif term.simplified is not None:
@@ -151,7 +152,7 @@ class Context:
             if zero[1] is not None:
                 forms.append(mathfmt.fill(zero[1], self.values))
             name = self.trace.symbolic.terms[zero[0]].name
-            note = f"{name} is 0, so the term it multiplies is 0."
+            note = t("step.zero", name=name)
         unique = tuple(mathfmt.broken_sum(f) for i, f in enumerate(forms)
                        if f not in forms[:i] and f != value)
         return Step(term.name, static.lhs, unique, value, escape(note))
