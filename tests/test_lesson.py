@@ -17,6 +17,7 @@ from tracer.cli import main
 from tracer.document import Document, build_document
 from tracer.keys import variant_spec
 from tracer.lesson import Story
+from tracer.renderer import render_files
 from tracer.spec import load_spec, parse_spec
 from tracer.steps import Step
 
@@ -249,3 +250,16 @@ def test_variants_drop_the_published_figures() -> None:
     spec = parse_spec(text)
     assert spec.published is not None
     assert variant_spec(spec, {"w1": 0.3}).published is None
+
+
+def test_the_path_figures_are_of_the_weights_followed_or_focused() -> None:
+    trace = tracer.trace(tracer.example_spec())
+    followed = render_files(trace, "md", "doc", follow=("w7", "w3"))
+    # The output path figure labels ∂net_o2/∂w7: the factor of the weight followed.
+    svg = str(followed["doc.output-path.svg"])
+    assert re.search(r"\u2202net</tspan><tspan[^>]*>o2</tspan><tspan[^>]*>/\u2202w</tspan>"
+                     r"<tspan[^>]*>7</tspan>", svg)
+    assert "doc.hidden-path.svg" in followed and "doc.network.svg" in followed
+    focused = render_files(trace, "md", "doc", focus_on=["w1"])
+    assert sorted(focused) == ["doc.hidden-path.svg", "doc.md"]
+    assert "(doc.hidden-path.svg)" in focused["doc.md"]

@@ -38,7 +38,9 @@ from .document import Document, build_document, derivation_steps, json_document
 from .errors import OutputError, TracerError
 from .evaluation import Trace
 from .files import write_files
+from .focus import parameters_for
 from .formats import DOCUMENT_FORMATS
+from .quantities import Weight
 from .sheets import Booklet, FeedbackSheet, QuestionSheet
 from .training import TrainingRun
 
@@ -151,8 +153,9 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
     """The view model of a worked example in `fmt` (md, tex or html); LaTeX with its TikZ
     figures and HTML with its SVG ones inline unless `figures` says otherwise."""
     _format(fmt, VIEW_FORMATS, "a worked example")
-    if fmt in ("tex", "html") and figures is None and not focus_on:
-        figures = {key: pictures[fmt == "tex"] for key, pictures in figures_of(source).items()}
+    if fmt in ("tex", "html") and figures is None:
+        figures = {key: pictures[fmt == "tex"]
+                   for key, pictures in figures_of(source, focus_on, follow).items()}
     return build_document(source, fmt, every, figures, focus_on, follow)
 
 
@@ -244,7 +247,8 @@ def render_booklet(booklet: Booklet, fmt: str, env: jinja2.Environment | None = 
     return text
 
 
-def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
+def figures_of(source: Trace | TrainingRun, focus_on: Sequence[str] = (),
+               follow: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
     """Each figure of a document as (SVG, TikZ): the network, the chain-rule paths of the
     first weight into the output layer and into the first hidden layer, the error curve.
     A network too large to draw (diagram.drawable) has only its error curve."""
@@ -257,18 +261,37 @@ def figures_of(source: Trace | TrainingRun) -> dict[str, tuple[str, str]]:
             return {}
         shape = circuitfigure.layout(trace, circuit)
         return {"circuit": (circuitfigure.svg(shape), circuitfigure.tikz(shape))}
-    weights = trace.symbolic.spec.weight_units
     drawn = diagram.drawable(trace.symbolic.spec)
-    layouts = {"network": diagram.layout(trace),
-               "output_path": diagram.layout(trace, weights[-1][0][0])} if drawn else {}
-    if len(weights) > 1 and drawn:
-        layouts["hidden_path"] = diagram.layout(trace, weights[0][0][0])
+    if focus_on:  # the path of the first weight followed, where the network can be drawn
+        layouts = _path_layouts(trace, focus_on, network=False) if drawn else {}
+    else:  # the weights a lesson follows (by default the first of the last and first layers)
+        layouts = _path_layouts(trace, follow or (), network=True) if drawn else {}
     # Path figures' ids carry their key: a web page holds all three.
     figures = {key: (diagram.svg(shape, "" if key == "network" else f"{key}-"),
                      diagram.tikz(shape)) for key, shape in layouts.items()}
     if run is not None and run.iterations > 1:
         figures["errors"] = (diagram.error_svg(run.errors), diagram.error_tikz(run.errors))
     return figures
+
+
+def _path_layouts(trace: Trace, chosen: Sequence[str], network: bool
+                  ) -> dict[str, diagram.Layout]:
+    """The network (with `network`), and the path figure of the first chosen weight into the
+    output layer and of the first into a hidden layer; without a choice, of the first weight
+    of the last and of the first layer."""
+    graph = trace.symbolic
+    units = graph.spec.weight_units
+    weights = [p.ref.unit for name in chosen for p in parameters_for(graph, name)
+               if isinstance(p.ref.unit, Weight)] or [units[-1][0][0], units[0][0][0]]
+    last = len(graph.spec.layers)
+    output = [w for w in weights if w.target.layer == last]
+    hidden = [w for w in weights if w.target.layer < last]
+    layouts = {"network": diagram.layout(trace)} if network else {}
+    if output:
+        layouts["output_path"] = diagram.layout(trace, output[0])
+    if hidden:
+        layouts["hidden_path"] = diagram.layout(trace, hidden[0])
+    return layouts
 
 
 def figure_file(stem: str, key: str) -> str:
@@ -282,16 +305,17 @@ def render_files(source: Trace | TrainingRun, fmt: str, stem: str,
                  ) -> dict[str, str | bytes]:
     """The document and its companion files, by file name: Markdown comes with its SVG
     figures (`<stem>.network.svg`, …) beside it; LaTeX and PDF carry their figures inside.
-    A focused document has no figures (it is for networks too large to draw)."""
+    A focused document has the path figure of its first weight, where the network is small
+    enough to draw."""
     if fmt == "pdf":
         return {f"{stem}.pdf": render_pdf(source, env, every, focus_on, follow)}
-    if fmt != "md" or focus_on:
+    if fmt != "md":
         return {f"{stem}.{fmt}": render(source, fmt, env, every, focus_on=focus_on,
                                         follow=follow)}
-    figures = figures_of(source)
+    figures = figures_of(source, focus_on, follow)
     links = {key: figure_file(stem, key) for key in figures}
     files: dict[str, str | bytes] = {
-        f"{stem}.md": render(source, fmt, env, every, links, follow=follow)}
+        f"{stem}.md": render(source, fmt, env, every, links, focus_on, follow)}
     files.update({links[key]: picture for key, (picture, _) in figures.items()})
     return files
 
