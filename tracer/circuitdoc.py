@@ -19,7 +19,7 @@ from typing import Any
 from . import mathfmt
 from .circuit import gate_of, gradient_of, local_of
 from .circuitspec import Circuit, Node
-from .escape import latex_text, markdown_text
+from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
 from .graph import Term
 from .numbers import display, shown
@@ -27,7 +27,8 @@ from .quantities import RATE, Role
 from .safeexpr import ALIASES
 
 WIDE = 110  # characters of LaTeX source past which an equation is set on aligned lines
-ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
+                                           "html": html_text}
 
 # The rule of each gate's local derivatives, for a learner.
 RULES = {
