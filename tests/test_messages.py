@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import tracer
 from tracer import messages
 from tracer.check import Checker, Status, Verdict
+from tracer.circuitdoc import GATES
 from tracer.cli import main
 from tracer.errors import TracerError
 from tracer.evaluation import evaluate
@@ -47,7 +48,7 @@ PACKAGE = Path(tracer.__file__).parent
 LANGUAGES = messages.languages()
 KEY = re.compile(r"^[a-z_]+\.[a-z_-]+$")
 CJK = re.compile("[\u4e00-\u9fff]")
-MATH_SECTIONS = ("lesson.", "worked.", "published.")  # prose that may hold inline $…$
+MATH_SECTIONS = ("lesson.", "worked.", "published.", "circuit.")  # prose that may hold inline $…$
 
 # Keys Python code builds from data (f"status.{status}"): each family, all its keys.
 FAMILIES = {
@@ -56,6 +57,7 @@ FAMILIES = {
     "order.": list(UPDATE_ORDERS), "report.": list(REPORT_COLUMNS),
     "gradebook.": [*GRADEBOOK_COLUMNS, "rounding", "rounded-carry"],
     "step.": sorted({a.note for a in ACTIVATIONS.values() if a.note} | {"sums_to_one"}),
+    "circuit.rule_": list(GATES),
 }
 
 
