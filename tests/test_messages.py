@@ -36,6 +36,7 @@ from tracer.notation import labelled
 from tracer.renderer import (
     builtin_templates,
     environment,
+    render,
     render_feedback,
     render_pdf,
     render_question,
@@ -550,3 +551,27 @@ def test_the_chinese_seed_stays_in_the_margins(tmp_path: Path) -> None:
     overfull = [float(points) for points in
                 re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
     assert not [points for points in overfull if points > 1.0], overfull
+
+
+# -- circuits ------------------------------------------------------------------------------
+def _prose(markdown: str) -> str:
+    """A Markdown document's own words: no math, no title (the spec's text), no markup."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", markdown, flags=re.S)
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith(("# ", "<!--", "|")))
+
+
+@pytest.mark.parametrize("example", ["circuit", "sigmoid-neuron", "reuse"])
+def test_a_chinese_circuit_document_is_written_in_chinese(example: str) -> None:
+    """Its prose is Chinese (the gates' names, max or ReLU, may stay), and every format
+    renders; the English one keeps its words."""
+    trace = evaluate(build_trace(dataclasses.replace(example_spec(example), lang="zh")))
+    prose = _prose(render(trace, "md"))
+    chinese = len(re.findall(r"[\u4e00-\u9fff]", prose))
+    latin = len(re.findall(r"[A-Za-z]", prose))
+    assert chinese > 300 and latin < chinese / 10, (chinese, latin)
+    for word in ("前向传播", "反向传播", "上游梯度", "局部梯度", "计算图"):
+        assert word in prose
+    assert "反向传播" in render(trace, "tex") and "反向传播" in render(trace, "html")
+    english = _prose(render(evaluate(build_trace(example_spec(example))), "md"))
+    assert not re.search(r"[\u4e00-\u9fff]", english) and "Backward pass" in english
