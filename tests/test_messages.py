@@ -37,6 +37,7 @@ from tracer.renderer import (
     builtin_templates,
     environment,
     render,
+    render_circuit_question,
     render_feedback,
     render_pdf,
     render_question,
@@ -573,5 +574,9 @@ def test_a_chinese_circuit_document_is_written_in_chinese(example: str) -> None:
     for word in ("前向传播", "反向传播", "上游梯度", "局部梯度", "计算图"):
         assert word in prose
     assert "反向传播" in render(trace, "tex") and "反向传播" in render(trace, "html")
+    figure = {"circuit": "given.svg"}
+    for fmt in ("md", "tex"):  # the question sheet too
+        sheet = render_circuit_question(trace, fmt, ["f"], "", figure)
+        assert "计算图" in sheet and "Compute" not in sheet
     english = _prose(render(evaluate(build_trace(example_spec(example))), "md"))
     assert not re.search(r"[\u4e00-\u9fff]", english) and "Backward pass" in english
