@@ -580,3 +580,11 @@ def test_a_chinese_circuit_document_is_written_in_chinese(example: str) -> None:
         assert "计算图" in sheet and "Compute" not in sheet
     english = _prose(render(evaluate(build_trace(example_spec(example))), "md"))
     assert not re.search(r"[\u4e00-\u9fff]", english) and "Backward pass" in english
+
+
+def test_every_gate_has_its_rule() -> None:
+    """Each function the circuits' reader accepts is a gate with a rule in the catalogues
+    (tests above check every listed gate's key exists in every language)."""
+    from tracer.safeexpr import ALIASES, FUNCTIONS, VARIADIC
+
+    assert {ALIASES.get(name, name) for name in [*FUNCTIONS, *VARIADIC]} <= set(GATES)
