@@ -19,7 +19,7 @@ from tracer.network import build_trace
 from tracer.renderer import document, render, render_files
 from tracer.showcase import showcase_documents
 from tracer.spec import spec_from_dict
-from tracer.webpage import page
+from tracer.webpage import circuit_page, page
 
 SEED = tracer.example_text("seed")
 PAGE_BUDGET = 160_000  # bytes: the seed page weighs about 103 kB
@@ -179,7 +179,65 @@ def test_user_templates_extend_the_html_one(workdir: Path) -> None:
 
 def test_the_showcase_has_the_pages() -> None:
     documents = showcase_documents()
-    for name in ("seed.html", "softmax.html"):
+    for name, least in (("seed.html", 60), ("softmax.html", 60), ("circuit.html", 30),
+                        ("sigmoid-neuron.html", 50), ("reuse.html", 50)):
         text = documents[name]
         assert isinstance(text, str) and text.startswith(f"<!-- {MARK} -->")
-        assert text.count("<math") > 60
+        assert text.count("<math") > least
+
+
+# -- circuits ---------------------------------------------------------------------------------
+
+CIRCUITS = ("circuit", "sigmoid-neuron", "reuse")
+
+
+@pytest.mark.parametrize("example", CIRCUITS)
+def test_a_circuit_page_is_one_file_with_its_figure_and_math(example: str) -> None:
+    """One file, nothing to fetch, every formula converted (no LaTeX left, no <merror>),
+    ids unique, and the figure inline with the wires and nodes the page's paths name."""
+    html = render(evaluate(build_trace(example_spec(example))), "html")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert not re.search(r"\bsrc=|<link|@import|url\((?!#arrow)|https?://(?!www\.w3\.org/2000/svg)",
+                         html)
+    assert len(html.encode()) < PAGE_BUDGET
+    body = html[html.index("<body"):html.index("<script")]
+    assert "<merror" not in body and "\\frac" not in body and "$" not in body
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    figure = html[html.index("<aside>"):html.index("</aside>")]
+    drawn = {f"{kind}:{q}" for kind, q in re.findall(
+        r'<g class="(edge|node)" data-quantity="([^"]+)"', figure)}
+    paths = circuit_page(evaluate(build_trace(example_spec(example)))).paths
+    assert set().union(*paths.values()) <= drawn
+    for name in re.findall(r'class="step" id="[^"]+" data-q="([^"]+)"', html):
+        assert paths[name], name  # every step lights something in the figure
+
+
+# reuse: x → a = 3x, x → b = x², (a, y) → m = max(a, y), (m, b, x) → f = m·b + x.
+@pytest.mark.parametrize("name,path", [
+    ("m", "edge:dm/da edge:dm/dy node:m"),
+    ("dm/da", "edge:dm/da node:a node:m"),
+    ("df/dx_direct", "edge:df/dx_direct node:f node:x"),
+    ("df/dy", "edge:df/dm edge:dm/dy node:f node:m node:y"),
+    ("df/dx", "edge:da/dx edge:db/dx edge:df/db edge:df/dm edge:df/dx_direct edge:dm/da "
+              "node:a node:b node:f node:m node:x"),
+    ("x", "node:x"),
+])
+def test_a_circuit_quantity_lights_its_node_and_wires(name: str, path: str) -> None:
+    web = circuit_page(evaluate(build_trace(example_spec("reuse"))))
+    assert web.paths[name] == tuple(path.split())
+
+
+def test_a_circuit_update_lights_its_paths_and_the_rate_nothing() -> None:
+    web = circuit_page(evaluate(build_trace(example_spec("sigmoid-neuron"))))
+    assert web.paths["eta"] == ()
+    assert web.paths["w0_new"] == web.paths["df/dw0"]
+    assert "edge:df/ds" in web.paths["w0_new"]
+
+
+def test_render_writes_a_circuit_page(workdir: Path) -> None:
+    (workdir / "circuit.toml").write_text(tracer.example_text("circuit"), encoding="utf-8")
+    assert main(["render", "circuit.toml", "-o", "circuit.html"]) == 0
+    text = (workdir / "circuit.html").read_text(encoding="utf-8")
+    assert "<h2 id=\"backward\">Backward pass</h2>" in text
+    assert '<g class="edge" data-quantity="df/dq">' in text

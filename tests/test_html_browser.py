@@ -63,7 +63,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write in HTML."""
     folder = tmp_path_factory.mktemp("pages")
     written = {}
-    for example in ("seed", "softmax"):
+    for example in ("seed", "softmax", "circuit", "sigmoid-neuron", "reuse"):
         written[example] = folder / f"{example}.html"
         written[example].write_text(render(evaluate(build_trace(example_spec(example))),
                                            "html"), encoding="utf-8")
@@ -110,7 +110,8 @@ return Array.prototype.map.call(document.querySelectorAll('math'), function (m) 
 
 @pytest.mark.parametrize("example,least", [("seed", 60), ("softmax", 60), ("training", 100),
                                            ("question", 10), ("booklet", 120),
-                                           ("feedback", 20)])
+                                           ("feedback", 20), ("circuit", 30),
+                                           ("sigmoid-neuron", 50), ("reuse", 50)])
 def test_every_formula_lays_out(browser: Any, pages: dict[str, Path], example: str,
                                 least: int) -> None:
     _open(browser, pages[example])
@@ -179,6 +180,26 @@ def test_a_symbol_highlights_its_step_and_path(browser: Any, pages: dict[str, Pa
     browser.execute_script("arguments[0].blur();", symbol)
 
 
+def test_a_circuit_symbol_lights_its_step_and_wires(browser: Any,
+                                                    pages: dict[str, Path]) -> None:
+    """Hovering ∂f/∂a (in ∂f/∂x's sum of paths, on the reused value's page) lights its step
+    and the wires of its path, a → m → f, in the circuit; not the others."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, pages["reuse"])
+    lit = ("return [document.querySelector('.step[data-q=\"df/da\"]').classList.contains('hl'),"
+           " Array.prototype.map.call(document.querySelectorAll('aside svg .edge.hl'),"
+           " function (e) { return e.getAttribute('data-quantity'); }).sort(),"
+           " getComputedStyle(document.querySelector("
+           "'aside svg .edge[data-quantity=\"dm/da\"] polyline')).stroke];")
+    before = browser.execute_script(lit)
+    ActionChains(browser).move_to_element(_symbol(browser, "df/da")).perform()
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script(lit)[0])
+    after = browser.execute_script(lit)
+    assert after[1] == ["df/dm", "dm/da"] and after[2] != before[2]
+
+
 def test_nothing_is_fetched(browser: Any, pages: dict[str, Path]) -> None:
     """No resource but the page itself, by the page's own account and by the browser's log of
     network requests."""
@@ -214,14 +235,16 @@ image.src = 'data:image/png;base64,' + arguments[0];
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_a_screenshot_is_not_blank(browser: Any, pages: dict[str, Path], width: int) -> None:
+@pytest.mark.parametrize("example", ["seed", "reuse"])
+def test_a_screenshot_is_not_blank(browser: Any, pages: dict[str, Path], width: int,
+                                   example: str) -> None:
     """Desktop and phone widths: the pixels vary (text, math and the diagram drew)."""
     browser.set_window_size(width, 900)
     try:
-        _open(browser, pages["seed"])
+        _open(browser, pages[example])
         shot = browser.get_screenshot_as_base64()
         if os.environ.get("TRACER_SCREENSHOTS"):  # to look at them
-            Path(os.environ["TRACER_SCREENSHOTS"], f"seed-{width}.png").write_bytes(
+            Path(os.environ["TRACER_SCREENSHOTS"], f"{example}-{width}.png").write_bytes(
                 base64.b64decode(shot))
         browser.get("about:blank")
         assert browser.execute_async_script(_VARIANCE, shot) > 100

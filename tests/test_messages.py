@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import tracer
 from tracer import messages
 from tracer.check import Checker, Status, Verdict
+from tracer.circuitdoc import GATES
 from tracer.cli import main
 from tracer.errors import TracerError
 from tracer.evaluation import evaluate
@@ -35,6 +36,8 @@ from tracer.notation import labelled
 from tracer.renderer import (
     builtin_templates,
     environment,
+    render,
+    render_circuit_question,
     render_feedback,
     render_pdf,
     render_question,
@@ -47,7 +50,7 @@ PACKAGE = Path(tracer.__file__).parent
 LANGUAGES = messages.languages()
 KEY = re.compile(r"^[a-z_]+\.[a-z_-]+$")
 CJK = re.compile("[\u4e00-\u9fff]")
-MATH_SECTIONS = ("lesson.", "worked.", "published.")  # prose that may hold inline $…$
+MATH_SECTIONS = ("lesson.", "worked.", "published.", "circuit.")  # prose that may hold inline $…$
 
 # Keys Python code builds from data (f"status.{status}"): each family, all its keys.
 FAMILIES = {
@@ -56,6 +59,7 @@ FAMILIES = {
     "order.": list(UPDATE_ORDERS), "report.": list(REPORT_COLUMNS),
     "gradebook.": [*GRADEBOOK_COLUMNS, "rounding", "rounded-carry"],
     "step.": sorted({a.note for a in ACTIVATIONS.values() if a.note} | {"sums_to_one"}),
+    "circuit.rule_": list(GATES),
 }
 
 
@@ -548,3 +552,39 @@ def test_the_chinese_seed_stays_in_the_margins(tmp_path: Path) -> None:
     overfull = [float(points) for points in
                 re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
     assert not [points for points in overfull if points > 1.0], overfull
+
+
+# -- circuits ------------------------------------------------------------------------------
+def _prose(markdown: str) -> str:
+    """A Markdown document's own words: no math, no title (the spec's text), no markup."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", markdown, flags=re.S)
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith(("# ", "<!--", "|")))
+
+
+@pytest.mark.parametrize("example", ["circuit", "sigmoid-neuron", "reuse"])
+def test_a_chinese_circuit_document_is_written_in_chinese(example: str) -> None:
+    """Its prose is Chinese (the gates' names, max or ReLU, may stay), and every format
+    renders; the English one keeps its words."""
+    trace = evaluate(build_trace(dataclasses.replace(example_spec(example), lang="zh")))
+    prose = _prose(render(trace, "md"))
+    chinese = len(re.findall(r"[\u4e00-\u9fff]", prose))
+    latin = len(re.findall(r"[A-Za-z]", prose))
+    assert chinese > 300 and latin < chinese / 10, (chinese, latin)
+    for word in ("前向传播", "反向传播", "上游梯度", "局部梯度", "计算图"):
+        assert word in prose
+    assert "反向传播" in render(trace, "tex") and "反向传播" in render(trace, "html")
+    figure = {"circuit": "given.svg"}
+    for fmt in ("md", "tex"):  # the question sheet too
+        sheet = render_circuit_question(trace, fmt, ["f"], "", figure)
+        assert "计算图" in sheet and "Compute" not in sheet
+    english = _prose(render(evaluate(build_trace(example_spec(example))), "md"))
+    assert not re.search(r"[\u4e00-\u9fff]", english) and "Backward pass" in english
+
+
+def test_every_gate_has_its_rule() -> None:
+    """Each function the circuits' reader accepts is a gate with a rule in the catalogues
+    (tests above check every listed gate's key exists in every language)."""
+    from tracer.safeexpr import ALIASES, FUNCTIONS, VARIADIC
+
+    assert {ALIASES.get(name, name) for name in [*FUNCTIONS, *VARIADIC]} <= set(GATES)

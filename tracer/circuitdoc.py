@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import mathfmt
+from . import mathfmt, messages
 from .circuit import gate_of, gradient_of, local_of
 from .circuitspec import Circuit, Node
-from .escape import latex_text, markdown_text
+from .escape import html_text, latex_text, markdown_text
 from .evaluation import Trace
 from .graph import Term
 from .numbers import display, shown
@@ -27,41 +27,15 @@ from .quantities import RATE, Role
 from .safeexpr import ALIASES
 
 WIDE = 110  # characters of LaTeX source past which an equation is set on aligned lines
-ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text}
+ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
+                                           "html": html_text}
 
-# The rule of each gate's local derivatives, for a learner.
-RULES = {
-    "add": "An add gate distributes: the local derivative for every input is $1$, so the "
-           "upstream gradient passes unchanged to each input.",
-    "sub": "A subtract gate $a - b$ passes the upstream gradient to $a$ (local derivative "
-           "$1$) and its negative to $b$ (local derivative $-1$).",
-    "mul": "A multiply gate swaps: the local derivative for each input is the other input's "
-           "value (for more factors, the product of the others).",
-    "div": r"A divide gate $a / b$: the local derivative is $1/b$ for $a$ and $-a/b^{2}$ "
-           "for $b$.",
-    "pow": "A power gate $x^{n}$: the local derivative is $n x^{n-1}$.",
-    "neg": "A negation passes the gradient with its sign flipped (local derivative $-1$).",
-    "sigma": r"A sigmoid gate: $\sigma'(x) = \sigma(x)\,(1 - \sigma(x))$, read from the "
-             "gate's own output.",
-    "tanh": r"A tanh gate: $\tanh'(x) = 1 - \tanh^{2}(x)$, read from the gate's own output.",
-    "exp": "An exp gate is its own derivative: the local derivative is the gate's output.",
-    "log": "A log gate: the local derivative is $1$ over its input.",
-    "relu": "A ReLU gate passes the gradient where its input is positive (local derivative "
-            "$1$) and blocks it where it is not, $0$ included (local derivative $0$).",
-    "max": "A max gate routes: the whole gradient goes to the largest input (local "
-           "derivative $1$), none to the others ($0$). At a tie it goes to the first one "
-           "listed.",
-    "min": "A min gate routes: the whole gradient goes to the smallest input (local "
-           "derivative $1$), none to the others ($0$). At a tie it goes to the first one "
-           "listed.",
-    "abs": "An absolute value gate passes the gradient with the sign of its input ($0$ at "
-           "$0$).",
-    "name": "A copy passes the gradient on unchanged (local derivative $1$).",
-    "number": "A constant has no inputs.",
-}
-COMPOUND = ("This gate combines several operations: each local derivative is the "
-            "derivative of its whole expression with respect to that input, the other inputs "
-            "held fixed.")
+# The math of the gates' rules that holds braces (a message holds none: the catalogue's
+# words are plain text, `$…$` without braces).
+RULE_MATH = {"div": {"db": "$-a/b^{2}$"}, "pow": {"gate": "$x^{n}$", "local": "$n x^{n-1}$"},
+             "tanh": {"local": r"$\tanh'(x) = 1 - \tanh^{2}(x)$"}}
+GATES = ("add", "sub", "mul", "div", "pow", "neg", "sigma", "tanh", "exp", "log", "relu",
+         "max", "min", "abs", "name", "number")
 
 
 def words(text: str, escape: Callable[[str], str]) -> str:
@@ -131,6 +105,7 @@ class CircuitDocument:
     figures: Mapping[str, str]  # "circuit": an SVG file name (Markdown) or TikZ (LaTeX)
     standalone: bool = True
     label: str = ""
+    t: messages.Catalogue = field(default_factory=messages.catalogue)  # the words: doc.t("key")
 
 
 def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | None = None
@@ -142,12 +117,13 @@ def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | 
     assert circuit is not None
     escape = ESCAPES[fmt]
     writer = _Writer(trace, circuit, fmt)
+    t = writer.t
     rate = graph.find(RATE) if circuit.parameters else None
     return CircuitDocument(
         title=escape(spec.title), description=escape(spec.description),
         output=writer.symbol(circuit.output),
         values=tuple(Row((writer.symbol(name), writer.text(graph.position(name)),
-                          escape("trained" if name in circuit.parameters else "")))
+                          escape(t("circuit.trained") if name in circuit.parameters else "")))
                      for name, _ in circuit.values),
         nodes=tuple(Row((writer.symbol(node.name), writer.expression(node)))
                     for node in circuit.nodes),
@@ -160,7 +136,7 @@ def build_circuit_document(trace: Trace, fmt: str, figures: Mapping[str, str] | 
                            "1" if name == circuit.output else
                            writer.text(gradient_of(graph, name).id)))
                       for name in circuit.names),
-        figures=dict(figures or {}))
+        figures=dict(figures or {}), t=t)
 
 
 class _Writer:
@@ -171,6 +147,7 @@ class _Writer:
         self.digits, self.fmt = self.graph.spec.digits, fmt
         self.values = [shown(v, self.digits).latex for v in trace.values]
         self.symbols = {t.symbol: t.latex for t in self.graph}
+        self.t = messages.catalogue(self.graph.spec.lang)
 
     def text(self, position: int) -> str:
         """A value for a table cell or sentence: a real minus sign, a power of ten."""
@@ -225,7 +202,8 @@ class _Writer:
         kind = gate_of(node).kind
         simple = all(isinstance(arg, (ast.Name, ast.Constant))
                      for arg in _operands(node.formula.tree))
-        rule = words(RULES[kind] if simple else COMPOUND, escape)
+        rule = words(self.t(f"circuit.rule_{kind}", **RULE_MATH.get(kind, {})) if simple
+                     else self.t("circuit.compound"), escape)
         parents = list(dict.fromkeys(node.formula.names))
         locals_ = tuple(self.local(node, parent) for parent in parents)
         # a simple gate's rule says what it does at a tie or a kink; else its terms' notes
@@ -239,24 +217,20 @@ class _Writer:
         """∂out/∂name as upstream × local, summed over the nodes `name` feeds."""
         term = gradient_of(self.graph, name)
         consumers = [n.name for n in self.circuit.nodes if name in n.formula.names]
-        out, me = self.symbol(self.circuit.output), self.symbol(name)
+        out = self.symbol(self.circuit.output)
+        t, me = self.t, f"${self.symbol(name)}$"
         if term.role == Role.LOCAL:  # feeds the output only: upstream ∂out/∂out = 1
-            text = (f"${me}$ feeds only the output ${out}$: the upstream gradient is "
-                    "$1$, so its gradient is the output's local derivative (above).")
+            text = t("circuit.feeds_output", me=me, out=f"${out}$")
             upstream = rf"\frac{{\partial {out}}}{{\partial {out}}} \cdot {term.latex}"
             return Gradient(self._line(term, [upstream, rf"1 \cdot {self.values[term.id]}"]),
                             words(text, escape))
         if len(consumers) == 1:
-            text = (f"${me}$ feeds only ${self.symbol(consumers[0])}$: its gradient is the "
-                    "upstream gradient times the local derivative.")
+            text = t("circuit.feeds_one", me=me, node=f"${self.symbol(consumers[0])}$")
         else:
-            listed = ", ".join(f"${self.symbol(c)}$" for c in consumers)
-            text = (f"${me}$ feeds {len(consumers)} nodes ({listed}): a change in it reaches "
-                    "the output along each of them, so its gradient is the sum of one path "
-                    r"(upstream $\times$ local) through each.")
+            listed = t.join([f"${self.symbol(c)}$" for c in consumers])
+            text = t("circuit.feeds_many", me=me, n=len(consumers), listed=listed)
             if self.circuit.output in consumers:
-                text += (" Its path straight into the output has upstream gradient $1$: that "
-                         "path is the output's local derivative alone.")
+                text += t("language.space") + t("circuit.straight_in")
         return Gradient(self.line(term), words(text, escape))
 
 

@@ -162,17 +162,23 @@ def document(source: Trace | TrainingRun, fmt: str, every: int = 0,
 def render_circuit(trace: Trace, fmt: str, env: jinja2.Environment | None = None,
                    figures: Mapping[str, str] | None = None, focus_on: Sequence[str] = (),
                    label: str = "") -> str:
-    """A circuit's worked example (`circuit.*.j2`); LaTeX draws its figure (TikZ)."""
+    """A circuit's worked example (`circuit.*.j2`); LaTeX draws its figure (TikZ), HTML has
+    it inline (SVG) and gets a `page` whose paths light each quantity's node and wires."""
     if focus_on:
         raise TracerError("a circuit's document shows every path: leave out --focus",
                           key="--focus")
     if fmt == "json":
         return json.dumps(circuit_json(trace), indent=2, ensure_ascii=False) + "\n"
-    _format(fmt, FORMATS[:2], "a worked example")
-    if fmt == "tex" and figures is None:
-        figures = {key: code for key, (_, code) in figures_of(trace).items()}
+    _format(fmt, VIEW_FORMATS, "a worked example")
+    if fmt in ("tex", "html") and figures is None:  # TikZ, or SVG inline
+        figures = {key: pictures[fmt == "tex"] for key, pictures in figures_of(trace).items()}
     doc = dataclasses.replace(build_circuit_document(trace, fmt, figures), label=label)
-    return _template_render(env, f"circuit.{fmt}.j2", doc=doc)
+    web = None
+    if fmt == "html":
+        from .webpage import circuit_page
+
+        web = circuit_page(trace)
+    return _template_render(env, f"circuit.{fmt}.j2", doc=doc, **_web(fmt, web))
 
 
 def circuit_question_figure(trace: Trace) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ SHOWCASE = (
     ("seed", "md"), ("seed", "tex"), ("seed", "json"), ("seed-sequential", "md"),
     ("softmax", "md"), ("softmax", "tex"), ("seed", "html"), ("softmax", "html"),
     ("circuit", "md"), ("sigmoid-neuron", "md"), ("reuse", "md"),
+    ("circuit", "html"), ("sigmoid-neuron", "html"), ("reuse", "html"),
 )
 PDFS = ("seed", "circuit", "sigmoid-neuron", "reuse")  # each becomes output/<example>.pdf
 # The seed in Chinese (output/seed-zh.md, .pdf): its words from the zh catalogue, its title

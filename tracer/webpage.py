@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import diagram, mathml, names
+from . import circuitfigure, diagram, mathml, names
 from .document import Group
 from .evaluation import Trace
 from .quantities import (
@@ -174,3 +174,48 @@ def _between(starts: Iterable[str], end: str, edges: _Edges) -> set[str]:
             leads.add(source)
     on = [(s, t, key) for s, t, key in edges if s in reached and t in leads]
     return {key for *_, key in on} | {f"node:{n}" for s, t, _ in on for n in (s, t)}
+
+
+# -- a circuit's page -------------------------------------------------------------------------
+
+def circuit_page(trace: Trace) -> Page:
+    """The lookups of a circuit's page: a value lights its node and the wires into it; a
+    local derivative its wire; a gradient or an update every path from its value to the
+    output (the paths the chain rule sums over)."""
+    graph = trace.symbolic
+    circuit = graph.spec.circuit
+    assert circuit is not None
+    symbols: dict[str, str] = {}
+    for term in graph:
+        symbols.setdefault(term.latex, term.name)
+    paths: dict[str, tuple[str, ...]] = {}
+    if circuitfigure.drawable(circuit):
+        shape = circuitfigure.layout(trace, circuit)
+        wires = [(shape.spots[w.source].quantity,
+                  circuit.output if w.target is None else shape.spots[w.target].quantity,
+                  f"edge:{w.quantity}") for w in shape.wires]
+        paths = {term.name: tuple(sorted(_circuit_path(term.ref, circuit.output, wires)))
+                 for term in graph}
+    return Page(symbols, paths, {t.name: str(t.role) for t in graph},
+                {t.latex: update.name for t, update in graph.updates})
+
+
+def _circuit_path(ref: Ref, output: str, wires: _Edges) -> set[str]:
+    chained = [w for w in wires if w[0] != w[1]]  # not the output's own wire
+    if ref.of is not None and ref.wrt is not None:
+        of, wrt = _value(ref.of.unit), _value(ref.wrt.unit)
+        if ref.role == Role.LOCAL:  # its own wire (the direct one where there are two)
+            return {key for s, t, key in wires if (s, t) == (wrt, of)} | {
+                f"node:{of}", f"node:{wrt}"}
+        return _between([wrt], of, chained)
+    if not isinstance(ref.unit, Value):
+        return set()  # the learning rate
+    name = ref.unit.name
+    if ref.role == Role.UPDATE:
+        return _between([name], output, chained)
+    return {f"node:{name}"} | {key for s, t, key in chained if t == name}
+
+
+def _value(unit: Unit | None) -> str:
+    assert isinstance(unit, Value)
+    return unit.name
