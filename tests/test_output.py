@@ -38,7 +38,10 @@ def test_showcase_is_current(name: str) -> None:
 def test_showcase_has_the_documents_the_issues_ask_for() -> None:
     names = set(DOCUMENTS)
     assert {"seed.md", "seed.tex", "seed-sequential.md", "seed.network.svg",
-            "softmax.md", "softmax-training.md", "softmax-training.errors.svg"} <= names
+            "softmax.md", "softmax-training.md", "softmax-training.errors.svg",
+            "seed.html", "softmax.html",  # web pages (issue 18)
+            "seed-zh.md", "seed-zh.html",  # the Chinese edition (issue 19)
+            "circuit.md", "circuit.html", "sigmoid-neuron.md", "reuse.md"} <= names  # issue 17
     for name in names:  # every figure a document links is there
         if name.endswith(".md"):
             text = str(DOCUMENTS[name])

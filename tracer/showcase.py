@@ -20,7 +20,7 @@ SHOWCASE = (
     ("circuit", "html"), ("sigmoid-neuron", "html"), ("reuse", "html"),
 )
 PDFS = ("seed", "circuit", "sigmoid-neuron", "reuse")  # each becomes output/<example>.pdf
-# The seed in Chinese (output/seed-zh.md, .pdf): its words from the zh catalogue, its title
+# The seed in Chinese (output/seed-zh.md, .html, .pdf): its words from the zh catalogue, its title
 # (the spec's own text) given here.
 CHINESE_TITLE = "反向传播算例：一步一步手算"
 
@@ -36,6 +36,7 @@ def showcase_documents(pdf: bool = False) -> dict[str, str | bytes]:
     chinese = evaluate(build_trace(dataclasses.replace(
         example_spec("seed"), lang="zh", title=CHINESE_TITLE)))
     documents.update(render_files(chinese, "md", "seed-zh"))
+    documents.update(render_files(chinese, "html", "seed-zh"))
     run = train(build_trace(example_spec("softmax")), 200, keep=[1, 200])
     documents.update(render_files(run, "md", "softmax-training", every=20))
     if pdf:
