@@ -138,6 +138,9 @@ def test_sigmoid_neuron_document_shows_the_published_numbers_and_updates() -> No
     for number in ("0.3932", "-0.5898", "-0.1966", "-0.3932", "0.1966"):
         assert number in text
     assert "sigmoid gate" in text and "## Updates" in text
+    # A negative number substituted after an operator is bracketed; first, it is not.
+    assert r"a = w_{0} \cdot x_{0} = 2 \cdot \left(-1\right) = -2" in text
+    assert r"= -2 + 6 + \left(-3\right) = 1" in text
     assert r"{w_{0}}^{+} = w_{0} - \eta \cdot \frac{\partial f}{\partial w_{0}}" in text
 
 

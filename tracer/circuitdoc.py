@@ -273,7 +273,8 @@ def _latex(node: ast.expr, names_: Sequence[str], show: Callable[[str], str]
         return repr(node.value), 5
     if isinstance(node, ast.Name):
         text = show(names_[int(node.id[2:])])
-        return text, 5
+        # A negative number binds as a unary minus: 2 \cdot \left(-1\right), -2 + 6
+        return text, 3 if text.startswith("-") else 5
     if isinstance(node, ast.UnaryOp):
         inner, rank = _latex(node.operand, names_, show)
         if isinstance(node.op, ast.UAdd):
