@@ -19,16 +19,16 @@ from typing import Any
 from . import mathfmt, messages
 from .circuit import gate_of, gradient_of, local_of
 from .circuitspec import Circuit, Node
-from .escape import html_text, latex_text, markdown_text
+from .document import ESCAPES
 from .evaluation import Trace
 from .graph import Term
 from .numbers import display, shown
 from .quantities import RATE, Role
 from .safeexpr import ALIASES
+from .sheets import asked_rows
+from .steps import Row
 
 WIDE = 110  # characters of LaTeX source past which an equation is set on aligned lines
-ESCAPES: dict[str, Callable[[str], str]] = {"md": markdown_text, "tex": latex_text,
-                                           "html": html_text}
 
 # The math of the gates' rules that holds braces (a message holds none: the catalogue's
 # words are plain text, `$…$` without braces).
@@ -57,11 +57,6 @@ class Line:
     @property
     def wide(self) -> bool:
         return len(self.forms) > 2 or len(self.lhs) + sum(map(len, self.forms)) > WIDE
-
-
-@dataclass(frozen=True)
-class Row:
-    cells: tuple[str, ...]  # math cells LaTeX, text cells escaped
 
 
 @dataclass(frozen=True)
@@ -352,11 +347,6 @@ class CircuitQuestion:
 
 def circuit_question(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
                      figures: Mapping[str, str] | None = None) -> CircuitQuestion:
-    escape = ESCAPES[fmt]
-    graph = trace.symbolic
-    rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
-                 for name in asked)
-    decimals = graph.spec.grading.decimals  # the precision the answers are graded at
-    digits = graph.spec.digits if decimals is None else decimals
-    return CircuitQuestion(build_circuit_document(trace, fmt, figures), escape(student),
-                           rows, digits)
+    rows, digits = asked_rows(trace, fmt, asked)
+    return CircuitQuestion(build_circuit_document(trace, fmt, figures),
+                           ESCAPES[fmt](student), rows, digits)

@@ -6,6 +6,7 @@ assumed.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -55,6 +56,7 @@ def _value(values: dict[str, float], figure: Figure, key: str) -> float:
     return values[figure.name]
 
 
+@functools.lru_cache(maxsize=8)  # one spec's lesson is rendered in md, tex, html, pdf
 def compare(spec: Spec) -> tuple[Comparison, ...]:
     """Each printed figure of one worked step beside ours; for one that differs, the first
     other setting that reproduces it."""
@@ -78,6 +80,7 @@ def compare(spec: Spec) -> tuple[Comparison, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=8)  # one spec's lesson is rendered in md, tex, html, pdf
 def compare_training(spec: Spec) -> tuple[Comparison, ...]:
     """The printed figures after many updates beside ours, in both update orders."""
     published = spec.published

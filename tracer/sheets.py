@@ -43,6 +43,17 @@ class QuestionSheet:
     order: str = ""  # the update order, in the sheet's language
 
 
+def asked_rows(trace: Trace, fmt: str, asked: Sequence[str]) -> tuple[tuple[Row, ...], int]:
+    """What a question sheet asks for, (symbol LaTeX, the answer-sheet name as text) per
+    quantity, and the decimals the answers are graded at."""
+    graph = trace.symbolic
+    escape = ESCAPES[fmt]
+    rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
+                 for name in asked)
+    decimals = graph.spec.grading.decimals
+    return rows, graph.spec.digits if decimals is None else decimals
+
+
 def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = "",
                    figures: Mapping[str, str] | None = None) -> QuestionSheet:
     """The sheet of one variant. `figures` may name the network's picture (`network`: an
@@ -51,10 +62,7 @@ def question_sheet(trace: Trace, fmt: str, asked: Sequence[str], student: str = 
     weight numbering in words."""
     escape = ESCAPES[fmt]
     graph = trace.symbolic
-    rows = tuple(Row((graph[name].latex, name if fmt == "md" else escape(name)))
-                 for name in asked)
-    decimals = graph.spec.grading.decimals  # the precision the answers are graded at
-    digits = graph.spec.digits if decimals is None else decimals
+    rows, digits = asked_rows(trace, fmt, asked)
     if figures is None:
         figures = ({"network": diagram.tikz(diagram.layout(trace))}
                    if fmt == "tex" and diagram.drawable(graph.spec) else {})
